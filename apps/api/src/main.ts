@@ -1,0 +1,2 @@
+import { InMemoryEventStore } from '@accord/event-store';
+console.log(typeof InMemoryEventStore);

@@ -1,0 +1,44 @@
+// @ts-check
+import js from '@eslint/js';
+import prettier from 'eslint-config-prettier';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'bench/results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  prettier,
+  {
+    languageOptions: {
+      globals: {
+        console: 'readonly',
+        process: 'readonly',
+        require: 'readonly',
+        module: 'writable',
+        __dirname: 'readonly',
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-require-imports': 'off',
+    },
+  },
+  {
+    // Dependencies point inward: the port and the domain know nothing of Nest, HTTP or storage drivers.
+    files: ['libs/event-store/src/**/*.ts', 'libs/commitments/src/**/*.ts', 'libs/committee/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@nestjs/*', 'fastify', 'better-sqlite3', 'pg', '@kurrent/*'],
+              message: 'Keep this library free of frameworks and drivers.',
+            },
+            { group: ['@accord/event-store-*'], message: 'The port must not depend on an adapter.' },
+          ],
+        },
+      ],
+    },
+  },
+);
