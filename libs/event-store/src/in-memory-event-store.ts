@@ -35,8 +35,6 @@ export class InMemoryEventStore implements EventStore {
     if (this.closed) throw new StoreClosedError();
     const expected = options.expectedRevision ?? 'any';
     validateAppend(streamId, events, expected);
-    await Promise.resolve();
-    if (this.closed) throw new StoreClosedError();
 
     const stream = this.streams.get(streamId) ?? [];
     const current = stream.length === 0 ? 'no_stream' : stream.length - 1;
