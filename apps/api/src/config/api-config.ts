@@ -1,0 +1,33 @@
+import { DEFAULT_STORE_URL } from '@accord/store-factory';
+
+/** Everything the API reads from the environment; the README's configuration table lists the same. */
+export interface ApiConfig {
+  readonly storeUrl: string;
+  readonly port: number;
+  readonly host: string;
+  readonly logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  const port = env.PORT === undefined || env.PORT === '' ? 3000 : Number(env.PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`PORT must be a port number (0-65535), not "${env.PORT}"`);
+  }
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; not "${logLevel}"`);
+  }
+  return {
+    storeUrl: env.ACCORD_STORE || DEFAULT_STORE_URL,
+    port,
+    host: env.HOST || '0.0.0.0',
+    logLevel,
+  };
+}

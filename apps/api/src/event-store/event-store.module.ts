@@ -1,0 +1,40 @@
+import type { EventStore } from '@accord/event-store';
+import { openEventStore, redactStoreUrl } from '@accord/store-factory';
+import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { API_CONFIG } from '../config/api-config.provider';
+import type { ApiConfig } from '../config/api-config';
+
+export const EVENT_STORE = Symbol('EVENT_STORE');
+
+/**
+ * Closes the store after the HTTP server has stopped taking requests (Nest runs
+ * onApplicationShutdown after it disposes of the server), so in-flight appends finish.
+ */
+@Injectable()
+class EventStoreCloser implements OnApplicationShutdown {
+  private readonly logger = new Logger('EventStore');
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async onApplicationShutdown(signal?: string): Promise<void> {
+    await this.store.close();
+    this.logger.log({ msg: 'event store closed', signal });
+  }
+}
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: EVENT_STORE,
+      inject: [API_CONFIG],
+      useFactory: async (config: ApiConfig): Promise<EventStore> => {
+        const store = await openEventStore(config.storeUrl);
+        new Logger('EventStore').log({ msg: 'event store open', store: redactStoreUrl(config.storeUrl) });
+        return store;
+      },
+    },
+    EventStoreCloser,
+  ],
+  exports: [EVENT_STORE],
+})
+export class EventStoreModule {}

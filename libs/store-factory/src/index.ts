@@ -1,0 +1,2 @@
+export * from './store-url';
+export * from './open-event-store';
