@@ -31,7 +31,9 @@ export async function startApi(env: Record<string, string>, cwd: string): Promis
     for (const stream of [child.stdout!, child.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => {
         lines.push(line);
-        const match = /"msg":"accord api listening".*?"port":(\d+)|"port":(\d+).*?"msg":"accord api listening"/.exec(line);
+        const match = /"msg":"accord api listening".*?"port":(\d+)|"port":(\d+).*?"msg":"accord api listening"/.exec(
+          line,
+        );
         if (match) {
           clearTimeout(timer);
           resolve(Number(match[1] ?? match[2]));

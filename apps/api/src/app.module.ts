@@ -1,9 +1,15 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
 import { LoggerModule } from 'nestjs-pino';
+import { AuthModule } from './auth/auth.module';
+import { CommandsModule } from './commands/commands.module';
 import type { ApiConfig } from './config/api-config';
 import { ApiConfigModule } from './config/api-config.provider';
 import { EventStoreModule } from './event-store/event-store.module';
 import { HealthModule } from './health/health.module';
+import { ProblemDetailsFilter } from './http/problem-details.filter';
+import { createValidationPipe } from './http/validation.pipe';
 
 @Module({})
 export class AppModule {
@@ -20,8 +26,15 @@ export class AppModule {
             redact: ['req.headers.authorization'],
           },
         }),
+        CqrsModule.forRoot(),
         EventStoreModule,
+        AuthModule,
         HealthModule,
+        CommandsModule,
+      ],
+      providers: [
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
       ],
     };
   }

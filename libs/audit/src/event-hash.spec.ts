@@ -7,7 +7,11 @@ describe('the hash chain', () => {
   it('hashes the RFC 8785 canonical form: key order and number spelling do not matter', () => {
     const base = { streamId: 's-1', revision: 0, id: 'e', type: 'T', schemaVersion: 1 };
     const a = computeEventHash({ ...base, data: { b: 1, a: [1e21, 0.1, 'é'] }, metadata: { x: 1 } });
-    const b = computeEventHash({ ...base, data: { a: [1000000000000000000000, 0.1, 'é'], b: 1.0 }, metadata: { x: 1 } });
+    const b = computeEventHash({
+      ...base,
+      data: { a: [1000000000000000000000, 0.1, 'é'], b: 1.0 },
+      metadata: { x: 1 },
+    });
     expect(a).toBe(b);
     const canonical =
       '{"data":{"a":[1e+21,0.1,"é"],"b":1},"id":"e","metadata":{"x":1},"revision":0,"schemaVersion":1,"streamId":"s-1","type":"T"}';

@@ -20,9 +20,12 @@ describe('parseStoreUrl', () => {
     expect(parseStoreUrl(undefined, '/srv/accord')).toEqual({ kind: 'sqlite', filename: '/srv/accord/data/accord.db' });
   });
 
-  it.each(['mysql://localhost/x', 'sqlite:', 'accord.db', ''])('refuses %p with a message naming the choices', (url) => {
-    expect(() => parseStoreUrl(url, '/srv')).toThrow(StoreUrlError);
-  });
+  it.each(['mysql://localhost/x', 'sqlite:', 'accord.db', ''])(
+    'refuses %p with a message naming the choices',
+    (url) => {
+      expect(() => parseStoreUrl(url, '/srv')).toThrow(StoreUrlError);
+    },
+  );
 
   it('hides passwords in logs', () => {
     expect(redactStoreUrl('postgres://accord:s3cret@db:5432/accord')).toBe('postgres://accord:***@db:5432/accord');

@@ -6,6 +6,8 @@ export interface ApiConfig {
   readonly port: number;
   readonly host: string;
   readonly logLevel: string;
+  /** ACCORD_ADMIN_KEY: the admin key for automation; without it a first start generates one. */
+  readonly adminKey: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -24,10 +26,14 @@ export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; not "${logLevel}"`);
   }
+  if (env.ACCORD_ADMIN_KEY && env.ACCORD_ADMIN_KEY.length < 16) {
+    throw new ConfigError('ACCORD_ADMIN_KEY must be at least 16 characters');
+  }
   return {
     storeUrl: env.ACCORD_STORE || DEFAULT_STORE_URL,
     port,
     host: env.HOST || '0.0.0.0',
     logLevel,
+    adminKey: env.ACCORD_ADMIN_KEY || undefined,
   };
 }

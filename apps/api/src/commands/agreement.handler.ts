@@ -1,0 +1,18 @@
+import { agreementDecider } from '@accord/commitments';
+import type { EventStore } from '@accord/event-store';
+import { Inject } from '@nestjs/common';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { EVENT_STORE } from '../event-store/event-store.module';
+import { AgreementCommandMessage } from './agreement.command';
+import { CommandOutcome, runCommand } from './command-runner';
+
+export const agreementStream = (id: string): string => `agreement-${id}`;
+
+@CommandHandler(AgreementCommandMessage)
+export class AgreementCommandHandler implements ICommandHandler<AgreementCommandMessage, CommandOutcome> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  execute({ command, meta }: AgreementCommandMessage): Promise<CommandOutcome> {
+    return runCommand(this.store, agreementStream(command.data.agreementId), agreementDecider, () => command, meta);
+  }
+}

@@ -1,0 +1,195 @@
+import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
+import type { Principal } from '../auth/principal';
+import type { CommandMeta } from '../commands/command-runner';
+import { CommandGateway } from '../commands/command-gateway';
+import { CommitmentCommandInput, CommitmentCommandMessage } from '../commands/commitment.command';
+import { ApiCommand } from '../http/api-docs.decorators';
+import {
+  CloseCommitmentDto,
+  CompleteCommitmentDto,
+  EmptyDto,
+  ProposeCommitmentDto,
+  ReportProgressDto,
+  ReviseCommitmentDto,
+  WithdrawCommitmentDto,
+} from './commitment.dto';
+
+const uuid = new ParseUUIDPipe();
+
+type Build = (context: CommitmentCommandInput['context']) => CommitmentCommandInput;
+
+/**
+ * The commands a party sends about its own commitments. Which party may act is the
+ * decider's rule (the owner only); the route refuses roles that never write.
+ */
+@ApiTags('commitments')
+@Controller('commitments')
+@Roles('integration', 'delegate', 'secretariat')
+export class CommitmentsController {
+  constructor(private readonly gateway: CommandGateway) {}
+
+  private send(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    principal: Principal,
+    commitmentId: string,
+    creates: boolean,
+    build: Build,
+  ): Promise<void> {
+    return this.gateway.send(request, reply, principal, {
+      creates,
+      aggregateId: commitmentId,
+      message: (meta: CommandMeta) => new CommitmentCommandMessage(build({ actor: meta.actor, now: meta.now }), meta),
+    });
+  }
+
+  @Post()
+  @HttpCode(201)
+  @Roles('integration', 'delegate')
+  @ApiOperation({ summary: "Propose a commitment; the caller's party owns it" })
+  @ApiCommand({ creates: true })
+  async propose(
+    @Body() body: ProposeCommitmentDto,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const commitmentId = body.id ?? this.gateway.newAggregateId(request, principal);
+    await this.send(request, reply, principal, commitmentId, true, (context) => ({
+      type: 'ProposeCommitment',
+      data: {
+        commitmentId,
+        agreementId: body.agreementId,
+        title: body.title,
+        description: body.description,
+        domain: body.domain,
+        leadAgencies: body.leadAgencies,
+        ...(body.dueDate !== undefined ? { dueDate: body.dueDate } : {}),
+        ...(body.priority !== undefined ? { priority: body.priority } : {}),
+      },
+      context,
+    }));
+  }
+
+  @Post(':id/revise')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Revise a proposal (while proposed or changes were requested)' })
+  @ApiCommand({ creates: false })
+  async revise(
+    @Param('id', uuid) commitmentId: string,
+    @Body() body: ReviseCommitmentDto,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const changes = Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
+    await this.send(request, reply, principal, commitmentId, false, (context) => ({
+      type: 'ReviseCommitment',
+      data: { commitmentId, ...changes },
+      context,
+    }));
+  }
+
+  @Post(':id/withdraw')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Withdraw a commitment before the committee decides on it' })
+  @ApiCommand({ creates: false })
+  async withdraw(
+    @Param('id', uuid) commitmentId: string,
+    @Body() body: WithdrawCommitmentDto,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    await this.send(request, reply, principal, commitmentId, false, (context) => ({
+      type: 'WithdrawCommitment',
+      data: { commitmentId, reason: body.reason },
+      context,
+    }));
+  }
+
+  @Post(':id/start')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Start an approved commitment' })
+  @ApiCommand({ creates: false })
+  async start(
+    @Param('id', uuid) commitmentId: string,
+    @Body() _body: EmptyDto,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    await this.send(request, reply, principal, commitmentId, false, (context) => ({
+      type: 'StartCommitment',
+      data: { commitmentId },
+      context,
+    }));
+  }
+
+  @Post(':id/progress')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Report progress: a percentage that never goes down, a narrative, evidence' })
+  @ApiCommand({ creates: false })
+  async progress(
+    @Param('id', uuid) commitmentId: string,
+    @Body() body: ReportProgressDto,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    await this.send(request, reply, principal, commitmentId, false, (context) => ({
+      type: 'ReportProgress',
+      data: {
+        commitmentId,
+        percent: body.percent,
+        narrative: body.narrative,
+        evidence: (body.evidence ?? []).map((e) => ({ title: e.title, uri: e.uri })),
+      },
+      context,
+    }));
+  }
+
+  @Post(':id/complete')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Declare a commitment done, with a summary and evidence' })
+  @ApiCommand({ creates: false })
+  async complete(
+    @Param('id', uuid) commitmentId: string,
+    @Body() body: CompleteCommitmentDto,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    await this.send(request, reply, principal, commitmentId, false, (context) => ({
+      type: 'CompleteCommitment',
+      data: {
+        commitmentId,
+        summary: body.summary,
+        evidence: (body.evidence ?? []).map((e) => ({ title: e.title, uri: e.uri })),
+      },
+      context,
+    }));
+  }
+
+  @Post(':id/close')
+  @HttpCode(200)
+  @Roles('secretariat')
+  @ApiOperation({ summary: 'Close an evaluated commitment (secretariat)' })
+  @ApiCommand({ creates: false })
+  async close(
+    @Param('id', uuid) commitmentId: string,
+    @Body() body: CloseCommitmentDto,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    await this.send(request, reply, principal, commitmentId, false, (context) => ({
+      type: 'CloseCommitment',
+      data: { commitmentId, ...(body.note !== undefined ? { note: body.note } : {}) },
+      context,
+    }));
+  }
+}

@@ -1,0 +1,78 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EventStore, RecordedEvent } from '@accord/event-store';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { createApp } from '../../apps/api/src/create-app';
+import { EVENT_STORE } from '../../apps/api/src/event-store/event-store.module';
+
+export const ADMIN_KEY = 'test-admin-key-0123456789';
+
+export interface TestApp {
+  readonly app: NestFastifyApplication;
+  readonly store: EventStore;
+  readonly dir: string;
+  readonly storeUrl: string;
+  request(options: InjectOptions & { key?: string }): Promise<LightMyRequestResponse>;
+  post(url: string, body: unknown, key: string, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  createKey(role: string, party?: string): Promise<string>;
+  /** Every event in the global log. */
+  log(): Promise<RecordedEvent[]>;
+  close(): Promise<void>;
+}
+
+/** The real application, in this process, on a real SQLite file (or the URL given). */
+export async function startTestApp(options: { dir?: string; storeUrl?: string } = {}): Promise<TestApp> {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'accord-e2e-'));
+  const storeUrl = options.storeUrl ?? `sqlite:${join(dir, 'accord.db')}`;
+  const app = await createApp(
+    { storeUrl, port: 0, host: '127.0.0.1', logLevel: 'silent', adminKey: ADMIN_KEY },
+    { logger: false },
+  );
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  const store = app.get<EventStore>(EVENT_STORE);
+  const fastify = app.getHttpAdapter().getInstance();
+  const request: TestApp['request'] = ({ key, headers, ...rest }) =>
+    fastify.inject({ ...rest, headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(headers ?? {}) } });
+  const post: TestApp['post'] = (url, body, key, headers = {}) =>
+    request({ method: 'POST', url, payload: body as InjectOptions['payload'], key, headers });
+  return {
+    app,
+    store,
+    dir,
+    storeUrl,
+    request,
+    post,
+    async createKey(role, party) {
+      const response = await post('/admin/keys', { name: `${role} ${party ?? ''}`.trim(), role, party }, ADMIN_KEY);
+      if (response.statusCode !== 201) throw new Error(`key: ${response.statusCode} ${response.body}`);
+      return response.json().key;
+    },
+    async log() {
+      const all: RecordedEvent[] = [];
+      for (let after = 0; ;) {
+        const page = await store.readAll({ after, maxCount: 1000 });
+        if (page.length === 0) return all;
+        all.push(...page);
+        after = page[page.length - 1].position;
+      }
+    },
+    async close() {
+      await app.close();
+      if (!options.dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const MOROCCO_QATAR = {
+  title: 'Agreement on security cooperation between the Kingdom of Morocco and the State of Qatar',
+  signedAt: '2014-03-12',
+  signedIn: 'Rabat',
+  parties: [
+    { code: 'MA', name: 'Kingdom of Morocco', agencies: ['DGSN', 'DGST', 'Royal Gendarmerie'] },
+    { code: 'QA', name: 'State of Qatar', agencies: ['Ministry of Interior', 'State Security'] },
+  ],
+  domains: ['counter-terrorism', 'organised crime', 'cybercrime', 'border security', 'stadium security'],
+};
