@@ -9,6 +9,13 @@ import { ProblemDetails } from './http/problem';
 /** Request bodies above this are refused with 413 PAYLOAD_TOO_LARGE (documented in the README). */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
+const draining = new WeakSet<object>();
+
+/** Marks the app as stopping: responses from now on close their connection. */
+export function beginDrain(app: NestFastifyApplication): void {
+  draining.add(app.getHttpAdapter().getInstance());
+}
+
 /** Builds the application; main.ts listens with it, end-to-end tests inject requests into it. */
 export async function createApp(
   config: ApiConfig,
@@ -17,6 +24,12 @@ export async function createApp(
   const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, forceCloseConnections: 'idle' });
   // Errors Fastify raises before a route runs (bad JSON, size, media type) are problems too.
   const fastify = adapter.getInstance();
+  // While stopping, answer in-flight requests with `Connection: close`, so that keep-alive
+  // sockets end with their last response and the server can finish closing.
+  fastify.addHook('onSend', async (_request, reply, payload) => {
+    if (draining.has(fastify)) void reply.header('connection', 'close');
+    return payload;
+  });
   // Commands are JSON only: anything else is 415 UNSUPPORTED_MEDIA_TYPE, not parsed as text.
   fastify.removeContentTypeParser(['text/plain']);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
@@ -24,7 +37,6 @@ export async function createApp(
     logger: options.logger === false ? false : undefined,
   });
   if (options.logger !== false) app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(
     app,

@@ -1,11 +1,29 @@
 import 'reflect-metadata';
 import { Logger } from 'nestjs-pino';
 import { readApiConfig } from './config/api-config';
-import { createApp } from './create-app';
+import { beginDrain, createApp } from './create-app';
 
 async function main(): Promise<void> {
   const config = readApiConfig();
   const app = await createApp(config);
+  // SIGTERM/SIGINT: stop taking requests, let in-flight ones (and their appends) finish,
+  // close the store, then exit 0. Nest's own shutdown hooks would re-raise the signal instead.
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    app.get(Logger).log({ msg: 'stopping', signal });
+    beginDrain(app);
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
   await app.listen({ port: config.port, host: config.host });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;

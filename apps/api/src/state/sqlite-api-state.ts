@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ApiKeyRecord, ApiStateStore, IdempotencyRecord } from './api-state.port';
 
@@ -15,6 +17,7 @@ export class SqliteApiState implements ApiStateStore {
   private readonly db: Database.Database;
 
   constructor(filename: string) {
+    mkdirSync(dirname(filename), { recursive: true });
     this.db = new Database(filename);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
