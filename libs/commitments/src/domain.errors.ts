@@ -46,7 +46,7 @@ export class ForbiddenError extends DomainError {
 export class NotFoundError extends DomainError {
   readonly code = 'NOT_FOUND';
   constructor(
-    readonly entity: 'agreement' | 'commitment',
+    readonly entity: 'agreement' | 'commitment' | 'session',
     readonly id: string,
     readonly command?: string,
   ) {

@@ -3,6 +3,7 @@ import {
   fold,
   ForbiddenError,
   IllegalTransitionError,
+  NotFoundError,
   RuleViolatedError,
   type Actor,
   type AgreementContext,
@@ -200,9 +201,11 @@ const emits: Record<SessionCommandType, SessionEventType[]> = {
   CloseSession: ['ItemDeferred', 'SessionClosed'],
 };
 
+/** ok: emits (see `emits`); __: IllegalTransitionError; nf: NotFoundError. */
 const ok = 'ok';
 const __ = '__';
-type Cell = typeof ok | typeof __;
+const nf = 'nf';
+type Cell = typeof ok | typeof __ | typeof nf;
 const columns: SessionCommandType[] = [
   'ScheduleSession',
   'AddAgendaItem',
@@ -214,7 +217,7 @@ const columns: SessionCommandType[] = [
 // prettier-ignore
 const table: Record<StateName, Cell[]> = {
   //          Schd Item Open Pos  Clse
-  none:      [ok,  __,  __,  __,  __],
+  none:      [ok,  nf,  nf,  nf,  nf],
   scheduled: [__,  ok,  ok,  __,  __],
   open:      [__,  ok,  __,  ok,  ok],
   closed:    [__,  __,  __,  __,  __],
@@ -239,6 +242,8 @@ describe('session state machine: every (state, command) pair', () => {
     const when = given(...history).when({ ...commands[command], context: ctx(sender(command)) });
     if (cell === ok) {
       expect(when.events().map((e) => e.type)).toEqual(emits[command]);
+    } else if (cell === nf) {
+      when.thenThrows(NotFoundError, { code: 'NOT_FOUND', entity: 'session', id: SID, command });
     } else {
       when.thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION', state, command });
     }
@@ -285,10 +290,10 @@ describe('ScheduleSession', () => {
 });
 
 describe('commands on a session that was never scheduled', () => {
-  it.each(columns.filter((type) => type !== 'ScheduleSession'))('%s is an illegal transition from none', (type) => {
+  it.each(columns.filter((type) => type !== 'ScheduleSession'))('%s is refused as not found', (type) => {
     given()
       .when({ ...commands[type], context: ctx(sender(type)) })
-      .thenThrows(IllegalTransitionError, { state: 'none', command: type });
+      .thenThrows(NotFoundError, { code: 'NOT_FOUND', entity: 'session', id: SID, command: type });
   });
 
   it('refuses a command addressed to another session than the stream it reached', () => {

@@ -6,6 +6,7 @@ import {
   isIsoInstant,
   isNonBlank,
   isOptionalText,
+  NotFoundError,
   requirePartyActor,
   requireRole,
   requireUtcNow,
@@ -42,9 +43,9 @@ export const SESSION_ROLES: readonly ActorRole[] = ['secretariat', 'admin', 'sys
 export const POSITION_ROLES: readonly ActorRole[] = ['delegate'];
 
 /**
- * Checks run in this order, as in the commitment decider: the session exists (IllegalTransition
- * from `none`), the actor may send the command (Forbidden), the state allows it
- * (IllegalTransition), the command's content keeps the rules (RuleViolated).
+ * Checks run in this order, as in the commitment decider: the session exists (NotFound), the
+ * actor may send the command (Forbidden), the state allows it (IllegalTransition), the command's
+ * content keeps the rules (RuleViolated).
  */
 export const decideSession = (command: SessionCommand, state: Session): SessionEvent[] => {
   requireUtcNow(command.context);
@@ -304,12 +305,9 @@ function requireDelegateOf(command: RecordPosition, state: ExistingSession): str
 
 // --- checks --------------------------------------------------------------------------------------
 
-/**
- * A session that was never scheduled. NotFoundError names agreements and commitments only, so
- * this is an illegal transition from `none`.
- */
+/** The session the command addresses, which must have been scheduled (else NotFound, as for commitments). */
 function existing(command: Exclude<SessionCommand, ScheduleSession>, state: Session): ExistingSession {
-  if (state.status === 'none') throw new IllegalTransitionError('none', command.type);
+  if (state.status === 'none') throw new NotFoundError('session', command.data.sessionId, command.type);
   if (command.data.sessionId !== state.sessionId) {
     throw new RuleViolatedError(
       'session-id-matches-stream',

@@ -18,6 +18,8 @@ export interface CommandSpec {
   /** The id of the agreement or commitment the command addresses (the response's `id`). */
   readonly aggregateId: string;
   readonly message: (meta: CommandMeta) => Command<CommandOutcome>;
+  /** Fields the success body carries besides the usual ones (an agenda item's `itemId`); they never replace those. */
+  readonly extra?: Readonly<Record<string, unknown>>;
 }
 
 /** The success body of every command (docs: OpenAPI `CommandAccepted`). */
@@ -72,6 +74,7 @@ export class CommandGateway {
     const execute = async (): Promise<CommandResponse> => {
       const outcome = await this.bus.execute(spec.message(meta));
       const body: CommandAcceptedBody = {
+        ...spec.extra,
         id: spec.aggregateId,
         revision: outcome.revision,
         position: outcome.position,

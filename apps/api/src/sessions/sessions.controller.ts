@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { v5 as uuidv5 } from 'uuid';
+import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
+import type { Principal } from '../auth/principal';
+import { CommandGateway } from '../commands/command-gateway';
+import type { CommandMeta } from '../commands/command-runner';
+import { SessionCommandInput, SessionCommandMessage } from '../commands/session.command';
+import { ApiCommand } from '../http/api-docs.decorators';
+import {
+  AddAgendaItemDto,
+  AgendaItemAcceptedDto,
+  CloseSessionDto,
+  OpenSessionDto,
+  RecordPositionDto,
+  ScheduleSessionDto,
+} from './session.dto';
+
+/** Namespace for agenda item ids derived from (principal, Idempotency-Key, session). */
+const ITEM_ID_NAMESPACE = '5e2b7c4d-8a1f-4f3e-b6d9-2c7a0e9f1b38';
+
+const uuid = new ParseUUIDPipe();
+
+type Build = (context: SessionCommandInput['context']) => SessionCommandInput;
+
+/**
+ * The mixed committee's sessions. The secretariat schedules, sets the agenda, opens and closes;
+ * a delegate records its own party's positions (the decider takes the party from the key).
+ */
+@ApiTags('sessions')
+@Controller('sessions')
+@Roles('secretariat')
+export class SessionsController {
+  constructor(private readonly gateway: CommandGateway) {}
+
+  private send(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    principal: Principal,
+    sessionId: string,
+    build: Build,
+    options: { creates?: boolean; extra?: Record<string, unknown> } = {},
+  ): Promise<void> {
+    return this.gateway.send(request, reply, principal, {
+      creates: options.creates ?? false,
+      aggregateId: sessionId,
+      message: (meta: CommandMeta) => new SessionCommandMessage(build({ actor: meta.actor, now: meta.now }), meta),
+      extra: options.extra,
+    });
+  }
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({ summary: "Schedule a session of the agreement's mixed committee (secretariat)" })
+  @ApiCommand({ creates: true })
+  async schedule(
+    @Body() body: ScheduleSessionDto,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const sessionId = body.id ?? this.gateway.newAggregateId(request, principal);
+    await this.send(
+      request,
+      reply,
+      principal,
+      sessionId,
+      (context) => ({
+        type: 'ScheduleSession',
+        data: { sessionId, agreementId: body.agreementId, scheduledFor: body.scheduledFor, venue: body.venue },
+        context,
+      }),
+      { creates: true },
+    );
+  }
+
+  @Post(':id/agenda')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Put a commitment on the agenda, with the kind of decision sought (secretariat)' })
+  @ApiOkResponse({ type: AgendaItemAcceptedDto, description: 'Accepted; `itemId` names the new item' })
+  @ApiCommand({ creates: false })
+  async addAgendaItem(
+    @Param('id', uuid) sessionId: string,
+    @Body() body: AddAgendaItemDto,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const itemId = body.itemId ?? newItemId(request, principal, sessionId);
+    await this.send(
+      request,
+      reply,
+      principal,
+      sessionId,
+      (context) => ({
+        type: 'AddAgendaItem',
+        data: {
+          sessionId,
+          itemId,
+          commitmentId: body.commitmentId,
+          kind: body.kind,
+          ...(body.proposedDueDate !== undefined ? { proposedDueDate: body.proposedDueDate } : {}),
+        },
+        context,
+      }),
+      { extra: { itemId } },
+    );
+  }
+
+  @Post(':id/open')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Open the session with the parties present (secretariat)' })
+  @ApiCommand({ creates: false })
+  async open(
+    @Param('id', uuid) sessionId: string,
+    @Body() body: OpenSessionDto,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    await this.send(request, reply, principal, sessionId, (context) => ({
+      type: 'OpenSession',
+      data: { sessionId, attendance: body.attendance },
+      context,
+    }));
+  }
+
+  @Post(':id/positions')
+  @HttpCode(200)
+  @Roles('delegate')
+  @ApiOperation({
+    summary: "Record the caller's party's position on an item; when every party agrees, the decision is reached",
+  })
+  @ApiCommand({ creates: false })
+  async recordPosition(
+    @Param('id', uuid) sessionId: string,
+    @Body() body: RecordPositionDto,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    await this.send(request, reply, principal, sessionId, (context) => ({
+      type: 'RecordPosition',
+      data: {
+        sessionId,
+        itemId: body.itemId,
+        position: body.position,
+        ...(body.note !== undefined ? { note: body.note } : {}),
+      },
+      context,
+    }));
+  }
+
+  @Post(':id/close')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Close the session; every undecided item is deferred (secretariat)' })
+  @ApiCommand({ creates: false })
+  async close(
+    @Param('id', uuid) sessionId: string,
+    @Body() _body: CloseSessionDto,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    await this.send(request, reply, principal, sessionId, (context) => ({
+      type: 'CloseSession',
+      data: { sessionId },
+      context,
+    }));
+  }
+}
+
+/**
+ * An item id the client did not choose: stable under an Idempotency-Key, so that a retry names
+ * the item the first attempt added; random otherwise, as the command id then is.
+ */
+function newItemId(request: FastifyRequest, principal: Principal, sessionId: string): string {
+  const key = request.headers['idempotency-key'];
+  return typeof key === 'string' ? uuidv5(`${principal.id}\n${key}\n${sessionId}`, ITEM_ID_NAMESPACE) : randomUUID();
+}
