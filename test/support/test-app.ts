@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { EventStore, RecordedEvent } from '@accord/event-store';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { Clock } from '../../apps/api/src/committee/clock';
 import { createApp } from '../../apps/api/src/create-app';
 import { EVENT_STORE } from '../../apps/api/src/event-store/event-store.module';
 
@@ -23,12 +24,22 @@ export interface TestApp {
 }
 
 /** The real application, in this process, on a real SQLite file (or the URL given). */
-export async function startTestApp(options: { dir?: string; storeUrl?: string } = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: { dir?: string; storeUrl?: string; clock?: Clock; workers?: boolean } = {},
+): Promise<TestApp> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'accord-e2e-'));
   const storeUrl = options.storeUrl ?? `sqlite:${join(dir, 'accord.db')}`;
   const app = await createApp(
-    { storeUrl, port: 0, host: '127.0.0.1', logLevel: 'silent', adminKey: ADMIN_KEY },
-    { logger: false },
+    {
+      storeUrl,
+      port: 0,
+      host: '127.0.0.1',
+      logLevel: 'silent',
+      adminKey: ADMIN_KEY,
+      workers: options.workers ?? true,
+      deadlineCheckMs: 3_600_000,
+    },
+    { logger: false, clock: options.clock },
   );
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

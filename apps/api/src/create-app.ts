@@ -2,7 +2,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { AppModule } from './app.module';
+import { AppModule, type AppOverrides } from './app.module';
 import type { ApiConfig } from './config/api-config';
 import { ProblemDetails } from './http/problem';
 
@@ -19,10 +19,9 @@ export function beginDrain(app: NestFastifyApplication): void {
 /** Builds the application; main.ts listens with it, end-to-end tests inject requests into it. */
 export async function createApp(
   config: ApiConfig,
-  options: { logger?: boolean } = {},
+  options: { logger?: boolean } & AppOverrides = {},
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, forceCloseConnections: 'idle' });
-  // Errors Fastify raises before a route runs (bad JSON, size, media type) are problems too.
   const fastify = adapter.getInstance();
   // While stopping, answer in-flight requests with `Connection: close`, so that keep-alive
   // sockets end with their last response and the server can finish closing.
@@ -32,10 +31,14 @@ export async function createApp(
   });
   // Commands are JSON only: anything else is 415 UNSUPPORTED_MEDIA_TYPE, not parsed as text.
   fastify.removeContentTypeParser(['text/plain']);
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    bufferLogs: true,
-    logger: options.logger === false ? false : undefined,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, { clock: options.clock }),
+    adapter,
+    {
+      bufferLogs: true,
+      logger: options.logger === false ? false : undefined,
+    },
+  );
   if (options.logger !== false) app.useLogger(app.get(Logger));
 
   const document = SwaggerModule.createDocument(

@@ -8,6 +8,10 @@ export interface ApiConfig {
   readonly logLevel: string;
   /** ACCORD_ADMIN_KEY: the admin key for automation; without it a first start generates one. */
   readonly adminKey: string | undefined;
+  /** ACCORD_WORKERS: run projections, the committee process manager and the deadline watcher here. */
+  readonly workers: boolean;
+  /** ACCORD_DEADLINE_CHECK_MS: how often the deadline watcher looks for passed due dates. */
+  readonly deadlineCheckMs: number;
 }
 
 export class ConfigError extends Error {
@@ -29,11 +33,22 @@ export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   if (env.ACCORD_ADMIN_KEY && env.ACCORD_ADMIN_KEY.length < 16) {
     throw new ConfigError('ACCORD_ADMIN_KEY must be at least 16 characters');
   }
+  const workers = (env.ACCORD_WORKERS || 'on').toLowerCase();
+  if (!['on', 'off'].includes(workers))
+    throw new ConfigError(`ACCORD_WORKERS must be on or off, not "${env.ACCORD_WORKERS}"`);
+  const deadlineCheckMs = env.ACCORD_DEADLINE_CHECK_MS ? Number(env.ACCORD_DEADLINE_CHECK_MS) : 60_000;
+  if (!Number.isInteger(deadlineCheckMs) || deadlineCheckMs < 100) {
+    throw new ConfigError(
+      `ACCORD_DEADLINE_CHECK_MS must be an integer of at least 100, not "${env.ACCORD_DEADLINE_CHECK_MS}"`,
+    );
+  }
   return {
     storeUrl: env.ACCORD_STORE || DEFAULT_STORE_URL,
     port,
     host: env.HOST || '0.0.0.0',
     logLevel,
     adminKey: env.ACCORD_ADMIN_KEY || undefined,
+    workers: workers === 'on',
+    deadlineCheckMs,
   };
 }

@@ -1,12 +1,14 @@
 import { parseStoreUrl } from '@accord/store-factory';
-import type { ApiStateStore } from './api-state.port';
-import { MemoryApiState } from './memory-api-state';
 import { SqliteApiState } from './sqlite-api-state';
 
-/** Opens the API's side tables beside the event store the URL names. */
-export function openApiState(storeUrl: string): ApiStateStore {
+/**
+ * Opens the database beside the event store the URL names: the same SQLite file for a
+ * SQLite store, a private in-memory SQLite database for `memory:`. It holds API keys,
+ * idempotency records, read models and checkpoints.
+ */
+export function openApiState(storeUrl: string): SqliteApiState {
   const location = parseStoreUrl(storeUrl);
-  if (location.kind === 'sqlite' && location.filename !== ':memory:') return new SqliteApiState(location.filename);
-  if (location.kind === 'memory' || location.kind === 'sqlite') return new MemoryApiState();
+  if (location.kind === 'sqlite') return new SqliteApiState(location.filename);
+  if (location.kind === 'memory') return new SqliteApiState(':memory:');
   throw new Error(`API state for a ${location.kind} store is not available in this build yet`);
 }

@@ -14,10 +14,11 @@ interface KeyRow {
 
 /** Keys and idempotency records in the store's own SQLite file, on a connection of their own. */
 export class SqliteApiState implements ApiStateStore {
-  private readonly db: Database.Database;
+  /** Also holds the read models and checkpoints that live beside the store. */
+  readonly db: Database.Database;
 
   constructor(filename: string) {
-    mkdirSync(dirname(filename), { recursive: true });
+    if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
     this.db = new Database(filename);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');

@@ -1,0 +1,109 @@
+import {
+  agendaItemToCommitmentCommand,
+  decisionToCommitmentCommand,
+  deferralToCommitmentCommand,
+  isSessionEvent,
+} from '@accord/committee';
+import { DomainError, type Actor } from '@accord/commitments';
+import type { EventStore, RecordedEvent } from '@accord/event-store';
+import { LogFollower, SqliteCheckpoints } from '@accord/projections';
+import { Logger } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { v5 as uuidv5 } from 'uuid';
+import type { CommandMeta } from '../commands/command-runner';
+import { CommitmentCommandInput, CommitmentCommandMessage } from '../commands/commitment.command';
+import { failpoint } from './failpoints';
+
+const NAME = 'process-manager:committee';
+/** Namespace for command ids derived from the session events that cause them. */
+const NAMESPACE = '3f6c2d1e-8a4b-4c5d-9e7f-1a2b3c4d5e6f';
+export const COMMITTEE_ACTOR: Actor = { id: 'committee-process-manager', role: 'system' };
+
+/**
+ * Turns the committee's session events into commands on commitments, exactly once: it
+ * follows the global log from a durable checkpoint (never the in-process bus alone), and
+ * each command's id derives from the event's id, so a redelivered event (after a crash
+ * between the effect and the checkpoint) finds its effect already in the stream.
+ */
+export class CommitteeProcessManager {
+  private follower: LogFollower | undefined;
+  private readonly logger = new Logger('CommitteeProcessManager');
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly bus: CommandBus,
+    private readonly checkpoints: SqliteCheckpoints,
+  ) {}
+
+  start(): void {
+    this.follower = new LogFollower(this.store, {
+      after: this.checkpoints.get(NAME),
+      handle: (events) => this.handle(events),
+      onError: (error) => this.logger.error({ err: error }, 'committee process manager failed; retrying'),
+    });
+    this.follower.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.follower?.stop();
+  }
+
+  get position(): number {
+    return this.follower?.position ?? 0;
+  }
+
+  waitFor(position: number, timeoutMs?: number): Promise<boolean> {
+    return this.follower ? this.follower.waitFor(position, timeoutMs) : Promise.resolve(false);
+  }
+
+  private async handle(events: readonly RecordedEvent[]): Promise<void> {
+    for (const event of events) {
+      const command = this.commandFor(event);
+      if (command) await this.dispatch(event, command);
+    }
+    this.checkpoints.set(NAME, events[events.length - 1].position);
+  }
+
+  private commandFor(event: RecordedEvent): { type: string; data: Record<string, unknown> } | null {
+    if (!event.streamId.startsWith('session-') || !isSessionEvent(event as never)) return null;
+    const data = event.data as never;
+    switch (event.type) {
+      case 'AgendaItemAdded':
+        return agendaItemToCommitmentCommand(data) as never;
+      case 'DecisionReached':
+        return decisionToCommitmentCommand(data) as never;
+      case 'ItemDeferred':
+        return deferralToCommitmentCommand(data) as never;
+      default:
+        return null;
+    }
+  }
+
+  private async dispatch(
+    event: RecordedEvent,
+    command: { type: string; data: Record<string, unknown> },
+  ): Promise<void> {
+    // The decision's own instant, so that a replay decides exactly as the first run did.
+    const now = typeof event.metadata.occurredAt === 'string' ? event.metadata.occurredAt : event.recordedAt;
+    const meta: CommandMeta = {
+      commandId: uuidv5(`${event.id}/${command.type}`, NAMESPACE),
+      correlationId: typeof event.metadata.correlationId === 'string' ? event.metadata.correlationId : event.id,
+      causationId: event.id,
+      actor: COMMITTEE_ACTOR,
+      now,
+    };
+    const input = { ...command, context: { actor: COMMITTEE_ACTOR, now } } as unknown as CommitmentCommandInput;
+    try {
+      const outcome = await this.bus.execute(new CommitmentCommandMessage(input, meta));
+      if (!outcome.repeated) failpoint(`committee-after-effect:${command.type}`);
+    } catch (error) {
+      // The commitment moved on (withdrawn, decided elsewhere): the decision stays recorded
+      // in the session, and retrying would never succeed.
+      if (!(error instanceof DomainError)) throw error;
+      this.logger.warn(
+        { event: event.id, type: event.type, command: command.type, code: error.code, detail: error.message },
+        'session event could not take effect on its commitment',
+      );
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import type { EventStore } from '@accord/event-store';
+import { commitmentStateProjection, SqliteCheckpoints, SqliteProjectionRunner } from '@accord/projections';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { CommandBus, CqrsModule } from '@nestjs/cqrs';
+import { API_STATE } from '../auth/auth.module';
+import type { ApiConfig } from '../config/api-config';
+import { API_CONFIG } from '../config/api-config.provider';
+import { EVENT_STORE } from '../event-store/event-store.module';
+import type { SqliteApiState } from '../state/sqlite-api-state';
+import { CLOCK, type Clock } from './clock';
+import { CommitteeProcessManager } from './committee-process-manager';
+import { DeadlineWatcher } from './deadline-watcher';
+
+export const PROJECTIONS = Symbol('PROJECTIONS');
+
+/**
+ * The background workers: read models, the committee's process manager and the deadline
+ * watcher. With ACCORD_WORKERS=off an instance only serves HTTP (scale-out: one instance
+ * runs the workers, the others do not).
+ */
+@Injectable()
+export class Workers implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Workers');
+
+  constructor(
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(PROJECTIONS) readonly projections: SqliteProjectionRunner,
+    readonly processManager: CommitteeProcessManager,
+    readonly deadlines: DeadlineWatcher,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.workers) {
+      this.logger.log('workers are off on this instance (ACCORD_WORKERS=off)');
+      return;
+    }
+    this.projections.start();
+    this.processManager.start();
+    // The first deadline check waits for the read model to reach the end of the log, so a
+    // deadline that passed while the process was down is seen at once.
+    void this.projections.caughtUp().then(() => {
+      if (this.config.workers) this.deadlines.start();
+    });
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.deadlines.stop();
+    await this.processManager.stop();
+    await this.projections.stop();
+  }
+}
+
+@Module({
+  imports: [CqrsModule],
+  providers: [
+    {
+      provide: PROJECTIONS,
+      inject: [EVENT_STORE, API_STATE],
+      useFactory: (store: EventStore, state: SqliteApiState) =>
+        new SqliteProjectionRunner(store, state.db, [commitmentStateProjection], (name, error) =>
+          new Logger('Projections').error({ err: error, projection: name }, 'projection failed; retrying'),
+        ),
+    },
+    {
+      provide: CommitteeProcessManager,
+      inject: [EVENT_STORE, CommandBus, API_STATE],
+      useFactory: (store: EventStore, bus: CommandBus, state: SqliteApiState) =>
+        new CommitteeProcessManager(store, bus, new SqliteCheckpoints(state.db)),
+    },
+    {
+      provide: DeadlineWatcher,
+      inject: [API_STATE, CommandBus, CLOCK, API_CONFIG],
+      useFactory: (state: SqliteApiState, bus: CommandBus, clock: Clock, config: ApiConfig) =>
+        new DeadlineWatcher(state.db, bus, clock, config.deadlineCheckMs),
+    },
+    Workers,
+  ],
+  exports: [Workers],
+})
+export class WorkersModule {}

@@ -1,0 +1,128 @@
+import type { EventStore, RecordedEvent } from '@accord/event-store';
+
+export interface LogFollowerOptions {
+  /** Where to resume: the position of the last event already handled (exclusive). */
+  readonly after: number;
+  /** Events handed over per call while catching up. */
+  readonly batchSize?: number;
+  /**
+   * Handles a batch in position order. The follower moves past the batch only once this
+   * resolves; a rejection stops the follower (see `onError`) at the last good position.
+   */
+  readonly handle: (events: readonly RecordedEvent[]) => Promise<void> | void;
+  /** Called when `handle` fails; the follower retries the batch after `retryMs`. */
+  readonly onError?: (error: unknown, events: readonly RecordedEvent[]) => void;
+  readonly retryMs?: number;
+}
+
+/**
+ * Follows the global log in batches from a checkpoint: pages with readAll while there is
+ * something to read, and waits on a subscription (used only as a doorbell) when caught up.
+ * Reading pages, never the doorbell's events, keeps "exactly the log, in order" simple.
+ */
+export class LogFollower {
+  private current: number;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private doorbell: { stop(): Promise<void> } | undefined;
+  private readonly waiters = new Set<{ position: number; resolve: () => void }>();
+  private retryTimer: NodeJS.Timeout | undefined;
+  private wakeRetry: (() => void) | undefined;
+  private markCaughtUp!: () => void;
+  /** Resolves the first time the follower has read to the end of the log. */
+  readonly caughtUp: Promise<void> = new Promise((resolve) => (this.markCaughtUp = resolve));
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly options: LogFollowerOptions,
+  ) {
+    this.current = options.after;
+  }
+
+  /** Position of the last event handled. */
+  get position(): number {
+    return this.current;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.retryTimer);
+    this.wakeRetry?.();
+    await this.doorbell?.stop();
+    await this.loop;
+    for (const waiter of this.waiters) waiter.resolve();
+    this.waiters.clear();
+    this.markCaughtUp();
+  }
+
+  /** Resolves true once every event up to `position` is handled; false after `timeoutMs`. */
+  waitFor(position: number, timeoutMs = 5000): Promise<boolean> {
+    if (this.current >= position) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = {
+        position,
+        resolve: () => {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+          resolve(this.current >= position);
+        },
+      };
+      const timer = setTimeout(waiter.resolve, timeoutMs);
+      this.waiters.add(waiter);
+    });
+  }
+
+  private async run(): Promise<void> {
+    const batchSize = this.options.batchSize ?? 500;
+    while (this.running) {
+      let page: RecordedEvent[];
+      try {
+        page = await this.store.readAll({ after: this.current, maxCount: batchSize });
+      } catch (error) {
+        if (!this.running) return;
+        this.options.onError?.(error, []);
+        await this.pause();
+        continue;
+      }
+      if (!this.running) return;
+      if (page.length === 0) {
+        this.markCaughtUp();
+        await this.waitForNext();
+        continue;
+      }
+      try {
+        await this.options.handle(page);
+      } catch (error) {
+        this.options.onError?.(error, page);
+        await this.pause();
+        continue;
+      }
+      this.current = page[page.length - 1].position;
+      for (const waiter of [...this.waiters]) if (waiter.position <= this.current) waiter.resolve();
+    }
+  }
+
+  private async waitForNext(): Promise<void> {
+    const subscription = this.store.subscribe({ after: this.current });
+    this.doorbell = subscription;
+    try {
+      if (this.running) await subscription[Symbol.asyncIterator]().next();
+    } finally {
+      this.doorbell = undefined;
+      await subscription.stop();
+    }
+  }
+
+  private pause(): Promise<void> {
+    return new Promise((resolve) => {
+      this.wakeRetry = resolve;
+      this.retryTimer = setTimeout(resolve, this.options.retryMs ?? 1000);
+    });
+  }
+}
