@@ -155,7 +155,7 @@ describe('the mixed committee over HTTP', () => {
     await ok(`/commitments/${id}/start`, {}, ma);
 
     const head = (await t.log()).at(-1)!.position;
-    expect(await workers.projections.waitFor('commitment-state', head)).toBe(true);
+    expect(await workers.projections.waitFor('commitments', head)).toBe(true);
     clock.set('2027-07-02T08:00:00Z');
     expect(await workers.deadlines.tick()).toBe(1);
     expect((await types(id)).at(-1)).toBe('CommitmentBecameOverdue');
@@ -170,7 +170,7 @@ describe('the mixed committee over HTTP', () => {
       data: { dueDate: '2027-12-31', previousDueDate: '2027-06-30' },
     });
     const head2 = (await t.log()).at(-1)!.position;
-    expect(await workers.projections.waitFor('commitment-state', head2)).toBe(true);
+    expect(await workers.projections.waitFor('commitments', head2)).toBe(true);
     expect(await workers.deadlines.tick()).toBe(0);
   });
 

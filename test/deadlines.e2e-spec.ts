@@ -58,7 +58,7 @@ describe('deadlines: overdue once per due date, through an injectable clock', ()
       const id = await approvedCommitment(t, '2030-03-31', clock.now().toISOString());
       const caughtUp = async () => {
         const log = await t.log();
-        expect(await workers.projections.waitFor('commitment-state', log[log.length - 1].position)).toBe(true);
+        expect(await workers.projections.waitFor('commitments', log[log.length - 1].position)).toBe(true);
       };
 
       await caughtUp();

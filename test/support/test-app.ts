@@ -38,6 +38,7 @@ export async function startTestApp(
       adminKey: ADMIN_KEY,
       workers: options.workers ?? true,
       deadlineCheckMs: 3_600_000,
+      readWaitMs: 5_000,
     },
     { logger: false, clock: options.clock },
   );

@@ -8,6 +8,7 @@ import type { ApiConfig } from './config/api-config';
 import { ApiConfigModule } from './config/api-config.provider';
 import { CLOCK, systemClock, type Clock } from './committee/clock';
 import { WorkersModule } from './committee/workers.module';
+import { QueriesModule } from './queries/queries.module';
 import { EventStoreModule } from './event-store/event-store.module';
 import { HealthModule } from './health/health.module';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
@@ -42,6 +43,7 @@ export class AppModule {
         CommandsModule,
         SessionsModule,
         WorkersModule,
+        QueriesModule,
       ],
       providers: [
         { provide: CLOCK, useValue: overrides.clock ?? systemClock },

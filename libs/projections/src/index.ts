@@ -1,4 +1,22 @@
 export * from './log-follower';
 export * from './sqlite-checkpoints';
 export * from './sqlite-projection';
-export * from './commitment-state.projection';
+export * from './projection-registry';
+export * from './projection-runner';
+export * from './commitments.projection';
+export * from './commitment-history.projection';
+export * from './sessions.projection';
+export * from './agreements.projection';
+
+import { agreementsProjection } from './agreements.projection';
+import { commitmentHistoryProjection } from './commitment-history.projection';
+import { commitmentsProjection } from './commitments.projection';
+import { sessionsProjection } from './sessions.projection';
+
+/** Every read model accord keeps. */
+export const allProjections = [
+  agreementsProjection,
+  commitmentsProjection,
+  commitmentHistoryProjection,
+  sessionsProjection,
+] as const;

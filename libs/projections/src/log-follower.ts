@@ -8,8 +8,9 @@ export interface LogFollowerOptions {
   /**
    * Handles a batch in position order. The follower moves past the batch only once this
    * resolves; a rejection stops the follower (see `onError`) at the last good position.
+   * Returning a number moves the follower there instead (another writer got further).
    */
-  readonly handle: (events: readonly RecordedEvent[]) => Promise<void> | void;
+  readonly handle: (events: readonly RecordedEvent[]) => Promise<void | number> | void | number;
   /** Called when `handle` fails; the follower retries the batch after `retryMs`. */
   readonly onError?: (error: unknown, events: readonly RecordedEvent[]) => void;
   readonly retryMs?: number;
@@ -96,14 +97,16 @@ export class LogFollower {
         await this.waitForNext();
         continue;
       }
+      let moved: void | number;
       try {
-        await this.options.handle(page);
+        moved = await this.options.handle(page);
       } catch (error) {
+        if (!this.running) return;
         this.options.onError?.(error, page);
         await this.pause();
         continue;
       }
-      this.current = page[page.length - 1].position;
+      this.current = typeof moved === 'number' ? moved : page[page.length - 1].position;
       for (const waiter of [...this.waiters]) if (waiter.position <= this.current) waiter.resolve();
     }
   }

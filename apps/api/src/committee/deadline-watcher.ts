@@ -1,5 +1,5 @@
 import { DomainError, type Actor } from '@accord/commitments';
-import { findPastDue } from '@accord/projections';
+import { findPastDue, type SqliteProjectionRunner } from '@accord/projections';
 import { Logger } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type Database from 'better-sqlite3';
@@ -13,7 +13,7 @@ export const DEADLINE_ACTOR: Actor = { id: 'deadline-watcher', role: 'system' };
 
 /**
  * Flags approved and in-progress commitments whose due date has passed. It asks the
- * commitment-state read model, not a timer per commitment, so a deadline that passed while
+ * commitments read model, not a timer per commitment, so a deadline that passed while
  * the process was down is caught at the first check after a restart. The command id derives
  * from (commitment, due date): once per due date, however many instances or ticks see it.
  */
@@ -24,6 +24,7 @@ export class DeadlineWatcher {
 
   constructor(
     private readonly db: Database.Database,
+    private readonly projections: SqliteProjectionRunner,
     private readonly bus: CommandBus,
     private readonly clock: Clock,
     private readonly intervalMs: number,
@@ -56,17 +57,17 @@ export class DeadlineWatcher {
     const now = this.clock.now();
     const today = now.toISOString().slice(0, 10);
     let flagged = 0;
-    for (const row of findPastDue(this.db, today)) {
+    for (const row of findPastDue(this.db, this.projections.tables('commitments'), today)) {
       const meta: CommandMeta = {
-        commandId: uuidv5(`overdue/${row.commitment_id}/${row.due_date}`, NAMESPACE),
-        correlationId: uuidv5(`overdue/${row.commitment_id}/${row.due_date}`, NAMESPACE),
-        causationId: uuidv5(`overdue/${row.commitment_id}/${row.due_date}`, NAMESPACE),
+        commandId: uuidv5(`overdue/${row.id}/${row.due_date}`, NAMESPACE),
+        correlationId: uuidv5(`overdue/${row.id}/${row.due_date}`, NAMESPACE),
+        causationId: uuidv5(`overdue/${row.id}/${row.due_date}`, NAMESPACE),
         actor: DEADLINE_ACTOR,
         now: now.toISOString(),
       };
       const command = {
         type: 'MarkOverdue',
-        data: { commitmentId: row.commitment_id },
+        data: { commitmentId: row.id },
         context: { actor: DEADLINE_ACTOR, now: meta.now },
       } as unknown as CommitmentCommandInput;
       try {

@@ -1,5 +1,5 @@
 import type { EventStore } from '@accord/event-store';
-import { commitmentStateProjection, SqliteCheckpoints, SqliteProjectionRunner } from '@accord/projections';
+import { allProjections, SqliteCheckpoints, SqliteProjectionRunner } from '@accord/projections';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { CommandBus, CqrsModule } from '@nestjs/cqrs';
 import { API_STATE } from '../auth/auth.module';
@@ -57,9 +57,12 @@ export class Workers implements OnApplicationBootstrap, BeforeApplicationShutdow
       provide: PROJECTIONS,
       inject: [EVENT_STORE, API_STATE],
       useFactory: (store: EventStore, state: SqliteApiState) =>
-        new SqliteProjectionRunner(store, state.db, [commitmentStateProjection], (name, error) =>
-          new Logger('Projections').error({ err: error, projection: name }, 'projection failed; retrying'),
-        ),
+        new SqliteProjectionRunner(store, state.db, allProjections, {
+          onError: (name, error) =>
+            new Logger('Projections').error({ err: error, projection: name }, 'projection failed; retrying'),
+          onSwap: (name, version, generation) =>
+            new Logger('Projections').log({ projection: name, version, generation }, 'rebuilt projection is live'),
+        }),
     },
     {
       provide: CommitteeProcessManager,
@@ -69,12 +72,17 @@ export class Workers implements OnApplicationBootstrap, BeforeApplicationShutdow
     },
     {
       provide: DeadlineWatcher,
-      inject: [API_STATE, CommandBus, CLOCK, API_CONFIG],
-      useFactory: (state: SqliteApiState, bus: CommandBus, clock: Clock, config: ApiConfig) =>
-        new DeadlineWatcher(state.db, bus, clock, config.deadlineCheckMs),
+      inject: [API_STATE, PROJECTIONS, CommandBus, CLOCK, API_CONFIG],
+      useFactory: (
+        state: SqliteApiState,
+        projections: SqliteProjectionRunner,
+        bus: CommandBus,
+        clock: Clock,
+        config: ApiConfig,
+      ) => new DeadlineWatcher(state.db, projections, bus, clock, config.deadlineCheckMs),
     },
     Workers,
   ],
-  exports: [Workers],
+  exports: [Workers, PROJECTIONS],
 })
 export class WorkersModule {}

@@ -12,6 +12,8 @@ export interface ApiConfig {
   readonly workers: boolean;
   /** ACCORD_DEADLINE_CHECK_MS: how often the deadline watcher looks for passed due dates. */
   readonly deadlineCheckMs: number;
+  /** ACCORD_READ_WAIT_MS: the longest a query with ?after= waits for its read model. */
+  readonly readWaitMs: number;
 }
 
 export class ConfigError extends Error {
@@ -42,6 +44,10 @@ export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       `ACCORD_DEADLINE_CHECK_MS must be an integer of at least 100, not "${env.ACCORD_DEADLINE_CHECK_MS}"`,
     );
   }
+  const readWaitMs = env.ACCORD_READ_WAIT_MS ? Number(env.ACCORD_READ_WAIT_MS) : 5_000;
+  if (!Number.isInteger(readWaitMs) || readWaitMs < 0 || readWaitMs > 60_000) {
+    throw new ConfigError(`ACCORD_READ_WAIT_MS must be an integer from 0 to 60000, not "${env.ACCORD_READ_WAIT_MS}"`);
+  }
   return {
     storeUrl: env.ACCORD_STORE || DEFAULT_STORE_URL,
     port,
@@ -50,5 +56,6 @@ export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     adminKey: env.ACCORD_ADMIN_KEY || undefined,
     workers: workers === 'on',
     deadlineCheckMs,
+    readWaitMs,
   };
 }

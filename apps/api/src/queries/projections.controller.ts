@@ -1,0 +1,62 @@
+import { Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { UnknownProjectionError, type SqliteProjectionRunner } from '@accord/projections';
+import type { EventStore } from '@accord/event-store';
+import { Roles } from '../auth/auth.decorators';
+import { PROJECTIONS } from '../committee/workers.module';
+import { EVENT_STORE } from '../event-store/event-store.module';
+import { ApiCommonErrors } from '../http/api-docs.decorators';
+import { ProblemException } from '../http/problem';
+import { headPosition } from './head-position';
+
+@ApiTags('projections')
+@Controller()
+@ApiCommonErrors()
+export class ProjectionsController {
+  constructor(
+    @Inject(PROJECTIONS) private readonly runner: SqliteProjectionRunner,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
+
+  @Get('projections')
+  @Roles('secretariat', 'auditor')
+  @ApiOperation({ summary: "Each read model's checkpoint, lag in events, version and state (live, rebuilding)" })
+  async list() {
+    const head = await headPosition(this.store);
+    const items = await Promise.all(
+      this.runner.status().map(async (status) => ({
+        ...status,
+        lag: await this.lagAfter(status.checkpoint, head),
+      })),
+    );
+    return { head, items };
+  }
+
+  @Post('admin/projections/:name/rebuild')
+  @HttpCode(202)
+  @Roles('admin')
+  @ApiOperation({ summary: 'Rebuild a read model into fresh tables while the live one serves, then swap (admin)' })
+  rebuild(@Param('name') name: string) {
+    try {
+      this.runner.projection(name);
+    } catch (error) {
+      if (error instanceof UnknownProjectionError) throw new ProblemException(404, 'NOT_FOUND', error.message);
+      throw error;
+    }
+    void this.runner.rebuild(name);
+    return { name, state: 'rebuilding' };
+  }
+
+  /** Events after the checkpoint, counted up to 10,000 (reported as a lower bound beyond). */
+  private async lagAfter(checkpoint: number, head: number): Promise<number> {
+    if (checkpoint >= head) return 0;
+    let count = 0;
+    for (let after = checkpoint; count < 10_000;) {
+      const page = await this.store.readAll({ after, maxCount: 1000 });
+      if (page.length === 0) break;
+      count += page.length;
+      after = page[page.length - 1].position;
+    }
+    return count;
+  }
+}

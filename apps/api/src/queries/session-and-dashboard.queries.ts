@@ -1,0 +1,106 @@
+import type { ExistingSession } from '@accord/committee';
+import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
+import { ProblemException } from '../http/problem';
+import { ReadModels } from './read-models';
+
+export interface SessionView extends Omit<ExistingSession, 'sessionId'> {
+  id: string;
+  revision: number;
+  position: number;
+}
+
+export class GetSessionQuery extends Query<SessionView> {
+  constructor(
+    readonly id: string,
+    readonly after?: number,
+  ) {
+    super();
+  }
+}
+
+export interface Dashboard {
+  agreementId: string;
+  position: number;
+  counts: { status: string; domain: string; party: string; count: number }[];
+  overdue: { id: string; title: string; domain: string; party: string; dueDate: string | null; status: string }[];
+  awaitingPositions: Record<string, { sessionId: string; itemId: string; commitmentId: string; kind: string }[]>;
+}
+
+export class GetDashboardQuery extends Query<Dashboard> {
+  constructor(
+    readonly agreementId: string,
+    readonly after?: number,
+  ) {
+    super();
+  }
+}
+
+@QueryHandler(GetSessionQuery)
+export class GetSessionHandler implements IQueryHandler<GetSessionQuery> {
+  constructor(private readonly readModels: ReadModels) {}
+
+  async execute({ id, after }: GetSessionQuery): Promise<SessionView> {
+    const t = await this.readModels.tables('sessions', after);
+    const row = this.readModels.db
+      .prepare(`SELECT state, revision, position FROM "${t.sessions}" WHERE id = ?`)
+      .get(id) as { state: string; revision: number; position: number } | undefined;
+    if (!row) throw new ProblemException(404, 'NOT_FOUND', `session ${id} does not exist`);
+    const { sessionId, ...state } = JSON.parse(row.state) as ExistingSession;
+    return { id: sessionId, ...state, revision: row.revision, position: row.position };
+  }
+}
+
+@QueryHandler(GetDashboardQuery)
+export class GetDashboardHandler implements IQueryHandler<GetDashboardQuery> {
+  constructor(private readonly readModels: ReadModels) {}
+
+  async execute({ agreementId, after }: GetDashboardQuery): Promise<Dashboard> {
+    const a = await this.readModels.tables('agreements', after);
+    const c = await this.readModels.tables('commitments', after);
+    const s = await this.readModels.tables('sessions', after);
+    const db = this.readModels.db;
+    const agreement = db.prepare(`SELECT state FROM "${a.agreements}" WHERE id = ?`).get(agreementId) as
+      { state: string } | undefined;
+    if (!agreement) throw new ProblemException(404, 'NOT_FOUND', `agreement ${agreementId} does not exist`);
+    const counts = db
+      .prepare(
+        `SELECT status, domain, proposing_party AS party, COUNT(*) AS count FROM "${c.commitments}"
+         WHERE agreement_id = ? GROUP BY status, domain, proposing_party ORDER BY status, domain, party`,
+      )
+      .all(agreementId) as Dashboard['counts'];
+    const overdue = (
+      db
+        .prepare(
+          `SELECT id, title, domain, proposing_party AS party, due_date AS dueDate, status FROM "${c.commitments}"
+           WHERE agreement_id = ? AND overdue = 1 ORDER BY due_date, id`,
+        )
+        .all(agreementId) as Dashboard['overdue']
+    ).map((row) => ({ ...row }));
+    const sessions = db
+      .prepare(
+        `SELECT state FROM "${s.sessions}" WHERE agreement_id = ? AND status = 'open' ORDER BY scheduled_for, id`,
+      )
+      .all(agreementId) as { state: string }[];
+    const awaitingPositions: Dashboard['awaitingPositions'] = {};
+    for (const { state } of sessions) {
+      const session = JSON.parse(state) as ExistingSession;
+      for (const party of session.parties) awaitingPositions[party] ??= [];
+      for (const item of session.items) {
+        if (item.status !== 'open') continue;
+        for (const party of session.parties) {
+          if (!item.positions[party]) {
+            awaitingPositions[party].push({
+              sessionId: session.sessionId,
+              itemId: item.itemId,
+              commitmentId: item.commitmentId,
+              kind: item.kind,
+            });
+          }
+        }
+      }
+    }
+    const runner = this.readModels.runner;
+    const position = Math.min(runner.checkpoint('commitments'), runner.checkpoint('sessions'));
+    return { agreementId, position, counts, overdue, awaitingPositions };
+  }
+}
