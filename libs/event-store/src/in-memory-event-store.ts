@@ -83,7 +83,7 @@ export class InMemoryEventStore implements EventStore {
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     if (this.closed) throw new StoreClosedError();
     const after = options.after ?? 0;
-    const maxCount = options.maxCount ?? 1000;
+    const maxCount = Math.max(0, Math.floor(options.maxCount ?? 1000));
     // Positions here are 1..n without gaps, so the index of position p is p - 1.
     const start = Math.max(0, Math.floor(after));
     return this.log.slice(start, start + maxCount);

@@ -1,10 +1,19 @@
 import { chainEvents, lastHashOf } from '@accord/audit';
 import { fold, type Actor, type Decider, type DomainEvent } from '@accord/commitments';
 import { EventStore, RecordedEvent, WrongExpectedRevisionError } from '@accord/event-store';
-import { v5 as uuidv5 } from 'uuid';
+import { createHash } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 
-/** Namespace for event ids derived from command ids (uuid v5). */
-const EVENT_ID_NAMESPACE = '7d1f8a52-3c1e-4f4e-9a36-1c0c4b8f2a10';
+/**
+ * Event ids are UUIDv7 made deterministic: the time bits are the command's `now`, the
+ * random bits a hash of (command id, index). Time-ordered ids keep the store's id index
+ * append-only (decision 0006); determinism makes a replayed command produce the same ids.
+ */
+export function eventIdFor(commandId: string, index: number, now: string): string {
+  const random = createHash('sha256').update(`${commandId}/${index}`).digest().subarray(0, 16);
+  const msecs = Date.parse(now);
+  return uuidv7({ msecs: Number.isNaN(msecs) ? 0 : msecs, random });
+}
 
 /** Conflicts retried, deciding again on fresh state, when the caller sent no If-Match. */
 export const CONFLICT_RETRIES = 3;
@@ -66,7 +75,7 @@ export async function runCommand<C, S, E extends DomainEvent<string, unknown>>(
       current + 1,
       lastHashOf(history),
       decided.map((event, index) => ({
-        id: uuidv5(`${meta.commandId}/${index}`, EVENT_ID_NAMESPACE),
+        id: eventIdFor(meta.commandId, index, meta.now),
         type: event.type,
         data: event.data,
         metadata: {
