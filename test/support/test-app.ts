@@ -39,6 +39,7 @@ export async function startTestApp(
       workers: options.workers ?? true,
       deadlineCheckMs: 3_600_000,
       readWaitMs: 5_000,
+      projectionBatch: 2_000,
     },
     { logger: false, clock: options.clock },
   );

@@ -40,7 +40,12 @@ class GenerationWriter {
     private readonly registry: ProjectionRegistry,
     checkpoints: SqliteCheckpoints,
     private readonly role: 'live' | 'build',
-    hooks: { onBatch?: (position: number) => void; onError?: (error: unknown) => void; onCaughtUp?: () => void },
+    hooks: {
+      onBatch?: (position: number) => void;
+      onError?: (error: unknown) => void;
+      onCaughtUp?: () => void;
+      batchSize?: number;
+    },
   ) {
     const name = checkpointName(projection.name, projection.version, generation);
     projection.setup(db, tables);
@@ -58,7 +63,7 @@ class GenerationWriter {
     });
     this.follower = new LogFollower(store, {
       after: checkpoints.get(name),
-      batchSize: 2000,
+      batchSize: hooks.batchSize ?? 2000,
       handle: (events) => {
         const moved = this.applyBatch(events);
         hooks.onBatch?.(typeof moved === 'number' ? moved : events[events.length - 1].position);
@@ -78,6 +83,8 @@ class GenerationWriter {
 export interface RunnerOptions {
   readonly onError?: (projection: string, error: unknown) => void;
   readonly onSwap?: (projection: string, version: number, generation: number) => void;
+  /** Events per transaction while catching up (default 2000). */
+  readonly batchSize?: number;
 }
 
 /**
@@ -221,6 +228,7 @@ export class SqliteProjectionRunner {
       this.checkpoints,
       'build',
       {
+        batchSize: this.options.batchSize,
         onBatch: onProgress,
         onError: (error) => {
           failure = error;
@@ -257,6 +265,7 @@ export class SqliteProjectionRunner {
       this.checkpoints,
       'live',
       {
+        batchSize: this.options.batchSize,
         onError: (error) => {
           if (error instanceof Superseded) {
             // Another process swapped in a new generation: follow that one from its checkpoint.

@@ -55,9 +55,10 @@ export class Workers implements OnApplicationBootstrap, BeforeApplicationShutdow
   providers: [
     {
       provide: PROJECTIONS,
-      inject: [EVENT_STORE, API_STATE],
-      useFactory: (store: EventStore, state: SqliteApiState) =>
+      inject: [EVENT_STORE, API_STATE, API_CONFIG],
+      useFactory: (store: EventStore, state: SqliteApiState, config: ApiConfig) =>
         new SqliteProjectionRunner(store, state.db, allProjections, {
+          batchSize: config.projectionBatch,
           onError: (name, error) =>
             new Logger('Projections').error({ err: error, projection: name }, 'projection failed; retrying'),
           onSwap: (name, version, generation) =>

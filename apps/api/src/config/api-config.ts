@@ -14,6 +14,8 @@ export interface ApiConfig {
   readonly deadlineCheckMs: number;
   /** ACCORD_READ_WAIT_MS: the longest a query with ?after= waits for its read model. */
   readonly readWaitMs: number;
+  /** ACCORD_PROJECTION_BATCH: events per read-model transaction while catching up. */
+  readonly projectionBatch: number;
 }
 
 export class ConfigError extends Error {
@@ -48,6 +50,12 @@ export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   if (!Number.isInteger(readWaitMs) || readWaitMs < 0 || readWaitMs > 60_000) {
     throw new ConfigError(`ACCORD_READ_WAIT_MS must be an integer from 0 to 60000, not "${env.ACCORD_READ_WAIT_MS}"`);
   }
+  const projectionBatch = env.ACCORD_PROJECTION_BATCH ? Number(env.ACCORD_PROJECTION_BATCH) : 2_000;
+  if (!Number.isInteger(projectionBatch) || projectionBatch < 1 || projectionBatch > 100_000) {
+    throw new ConfigError(
+      `ACCORD_PROJECTION_BATCH must be an integer from 1 to 100000, not "${env.ACCORD_PROJECTION_BATCH}"`,
+    );
+  }
   return {
     storeUrl: env.ACCORD_STORE || DEFAULT_STORE_URL,
     port,
@@ -57,5 +65,6 @@ export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     workers: workers === 'on',
     deadlineCheckMs,
     readWaitMs,
+    projectionBatch,
   };
 }
