@@ -211,7 +211,7 @@ export class SqliteProjectionRunner {
   }
 
   private async build(projection: SqliteProjection, onProgress?: (position: number) => void): Promise<void> {
-    const entry = this.registry.get(projection.name);
+    const entry = this.registry.get(projection.name) ?? this.registry.register(projection);
     const resumable = entry?.building?.version === projection.version ? entry.building.generation : undefined;
     const { generation, tables } =
       resumable !== undefined
