@@ -87,6 +87,15 @@ describe('npm run demo (the Morocco–Qatar agreement, through the HTTP API)', (
     expect(new Set(proposals.map((p) => p.domain)).size).toBeGreaterThanOrEqual(6);
     expect(new Set(proposals.map((p) => p.proposingParty))).toEqual(new Set(['MA', 'QA']));
 
+    // A committee session ran: decisions by consensus, one deferral, and their effects.
+    const count = (type: string) => log.filter((e) => e.type === type).length;
+    expect(count('DecisionReached')).toBe(5);
+    expect(count('ItemDeferred')).toBe(1);
+    expect(count('CommitmentApproved')).toBe(5);
+    expect(count('CommitmentDeferred')).toBe(1);
+    expect(count('ProgressReported')).toBe(2);
+    expect(first.stdout).toMatch(/5 decisions, 1 item deferred/);
+
     const second = await runDemo(env);
     expect(second).toMatchObject({ code: 0, stderr: '' });
     expect(second.stdout).toContain('Already loaded');

@@ -9,7 +9,8 @@
 //   ACCORD_ADMIN_KEY=<admin key> [ACCORD_URL=http://localhost:3000] npm run demo
 'use strict';
 
-const { AGREEMENT, COMMITMENTS, REVISION, commitmentId } = require('./morocco-qatar');
+const { AGREEMENT, AGREEMENT_ID, COMMITMENTS, REVISION, commitmentId } = require('./morocco-qatar');
+const { v5: uuidv5 } = require('uuid');
 
 const REQUEST_TIMEOUT_MS = 30000;
 /** Network failures of a command are retried with the same Idempotency-Key: the API answers a repeat as it did the first. */
@@ -212,14 +213,110 @@ async function run(env, print) {
     throw failed(`Revising ${revisedId}`, revised);
   }
 
-  print('');
-  print(
-    'Every commitment stays proposed: starting one needs the mixed committee to approve it in a session,\n' +
-      'so no progress can be reported yet.',
-  );
+  appended += await runSession({ request, print, adminKey, issueKey, secretariat, partyKeys });
   print(
     appended === 0 ? 'Already loaded: nothing changed (0 events appended).' : `Loaded: ${appended} events appended.`,
   );
+}
+
+/**
+ * The mixed committee's first session, run once (fixed session id): six proposals go on
+ * the agenda; the delegations agree on five and disagree on one, which is deferred when the
+ * session closes. Approved commitments are then started and report progress.
+ * @param {{ request: ReturnType<typeof client>, print: (line?: string) => void, adminKey: string,
+ *   issueKey: (name: string, role: string, party?: string) => Promise<string>, secretariat: string,
+ *   partyKeys: Record<string, string> }} ctx
+ */
+async function runSession({ request, print, issueKey, secretariat, partyKeys }) {
+  let appended = 0;
+  const sessionId = uuidv5('session/1', AGREEMENT_ID);
+  print('');
+  const scheduled = await request('POST', '/sessions', {
+    key: secretariat,
+    body: { id: sessionId, agreementId: AGREEMENT.id, scheduledFor: '2027-03-15T09:00:00Z', venue: 'Doha' },
+  });
+  if (scheduled.status !== 201) {
+    if (scheduled.status === 422 || scheduled.status === 409) {
+      print(`Mixed committee session ${sessionId}: already held by an earlier run.`);
+      return 0;
+    }
+    throw failed('Scheduling the session', scheduled);
+  }
+  appended += scheduled.body.events.length;
+  /** @type {Record<string, string>} */
+  const delegates = {};
+  for (const party of AGREEMENT.parties) {
+    delegates[party.code] = await issueKey(`accord demo: ${party.code} delegation`, 'delegate', party.code);
+  }
+  const onAgenda = COMMITMENTS.slice(0, 6);
+  /** @type {{ itemId: string, commitment: (typeof COMMITMENTS)[number] }[]} */
+  const items = [];
+  for (const c of onAgenda) {
+    const itemId = uuidv5(`session/1/item/${c.slug}`, AGREEMENT_ID);
+    const added = await request('POST', `/sessions/${sessionId}/agenda`, {
+      key: secretariat,
+      body: { itemId, commitmentId: commitmentId(c.slug), kind: 'review' },
+    });
+    if (added.status !== 200) throw failed(`Putting "${c.title}" on the agenda`, added);
+    appended += added.body.events.length;
+    items.push({ itemId, commitment: c });
+  }
+  const opened = await request('POST', `/sessions/${sessionId}/open`, {
+    key: secretariat,
+    body: { attendance: AGREEMENT.parties.map((p) => p.code) },
+  });
+  if (opened.status !== 200) throw failed('Opening the session', opened);
+  appended += opened.body.events.length;
+  print(`Mixed committee session ${sessionId} in Doha: ${items.length} proposals under review`);
+  let lastPosition = 0;
+  for (const [index, { itemId, commitment }] of items.entries()) {
+    const disagree = index === items.length - 1;
+    for (const party of AGREEMENT.parties) {
+      const position = disagree && party.code !== commitment.party ? 'request_changes' : 'approve';
+      const recorded = await request('POST', `/sessions/${sessionId}/positions`, {
+        key: delegates[party.code],
+        body: { itemId, position, note: `${party.code} delegation` },
+      });
+      if (recorded.status !== 200) throw failed(`Recording ${party.code}'s position`, recorded);
+      appended += recorded.body.events.length;
+      lastPosition = recorded.body.position;
+    }
+    print(
+      `  ${commitment.party}  ${commitment.title}: ${disagree ? 'the delegations disagree' : 'approved by consensus'}`,
+    );
+  }
+  const closed = await request('POST', `/sessions/${sessionId}/close`, { key: secretariat, body: {} });
+  if (closed.status !== 200) throw failed('Closing the session', closed);
+  appended += closed.body.events.length;
+  lastPosition = closed.body.position;
+  print(`Session closed: ${items.length - 1} decisions, 1 item deferred to the next session.`);
+
+  // The committee's decisions reach the commitments through the process manager, in log
+  // order: once the deferral (the last of them) shows in the history, every effect is in.
+  const deferredId = commitmentId(items[items.length - 1].commitment.slug);
+  let deferred = false;
+  for (let attempt = 0; attempt < 100 && !deferred; attempt++) {
+    const history = await request('GET', `/commitments/${deferredId}/history?after=${lastPosition}`, {
+      key: secretariat,
+    });
+    deferred = (history.body?.items ?? []).some((/** @type {{type: string}} */ e) => e.type === 'CommitmentDeferred');
+    if (!deferred) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  if (!deferred) throw new DemoError('The decisions did not reach the commitments: is ACCORD_WORKERS off?');
+  const approved = items.slice(0, 2).map((i) => i.commitment);
+  for (const c of approved) {
+    const id = commitmentId(c.slug);
+    const started = await request('POST', `/commitments/${id}/start`, { key: partyKeys[c.party], body: {} });
+    if (started.status !== 200) throw failed(`Starting "${c.title}"`, started);
+    const progress = await request('POST', `/commitments/${id}/progress`, {
+      key: partyKeys[c.party],
+      body: { percent: 25, narrative: 'Liaison officers named on both sides; first joint meeting held.' },
+    });
+    if (progress.status !== 200) throw failed(`Reporting progress on "${c.title}"`, progress);
+    appended += started.body.events.length + progress.body.events.length;
+    print(`  ${c.party} started "${c.title}" and reported 25% progress`);
+  }
+  return appended;
 }
 
 if (require.main === module) {
