@@ -144,9 +144,9 @@ describe('read models agree with an independent fold of the log', () => {
 
   it('serves exactly the fold after every projection is rebuilt', async () => {
     const workers = t.app.get(Workers);
-    const generations = workers.projections.status().map((s) => s.generation);
+    const generations = (await workers.projections.status()).map((s) => s.generation);
     for (const name of PROJECTIONS) await workers.projections.rebuild(name);
-    expect(workers.projections.status().map((s) => s.generation)).toEqual(generations.map((g) => g + 1));
+    expect((await workers.projections.status()).map((s) => s.generation)).toEqual(generations.map((g) => g + 1));
     await compareEverything();
   }, 120_000);
 

@@ -40,6 +40,7 @@ export async function startTestApp(
       deadlineCheckMs: 3_600_000,
       readWaitMs: 5_000,
       projectionBatch: 2_000,
+      readModelUrl: undefined,
     },
     { logger: false, clock: options.clock },
   );

@@ -19,7 +19,10 @@ export function keysCommand(): Command {
       if (options.party !== undefined && !/^[A-Z]{2,10}$/.test(options.party)) {
         throw new CliError(`--party must be 2 to 10 upper-case letters, not "${options.party}"`);
       }
-      const state = openApiState(options.store ?? process.env.ACCORD_STORE ?? DEFAULT_STORE_URL);
+      const state = openApiState(
+        options.store ?? process.env.ACCORD_STORE ?? DEFAULT_STORE_URL,
+        process.env.ACCORD_READ_MODEL,
+      );
       try {
         const name = options.name ?? `${options.role}${options.party ? ` ${options.party}` : ''}`;
         const { id, key } = await new ApiKeys(state).create({ name, role: options.role, party: options.party });

@@ -1,4 +1,4 @@
-import { allProjections, SqliteProjectionRunner, UnknownProjectionError } from '@accord/projections';
+import { allProjections, ProjectionRunner, UnknownProjectionError } from '@accord/projections';
 import { DEFAULT_STORE_URL, openEventStore } from '@accord/store-factory';
 import { Command } from 'commander';
 import { headPosition } from '../../api/src/queries/head-position';
@@ -17,7 +17,7 @@ export function projectionsCommand(): Command {
     .option(...storeOption)
     .action(async (options: { store?: string }) => {
       await withRunner(options.store, async (runner, head) => {
-        for (const s of runner.status()) {
+        for (const s of await runner.status()) {
           process.stdout.write(
             `${s.name.padEnd(20)} v${s.version} g${s.generation}  checkpoint ${s.checkpoint}/${head}  ${s.state}\n`,
           );
@@ -46,7 +46,7 @@ export function projectionsCommand(): Command {
           await runner.rebuild(projectionName, (position) => bar.update(position));
           bar.update(head);
           bar.stop();
-          const status = runner.status().find((s) => s.name === projectionName)!;
+          const status = (await runner.status()).find((s) => s.name === projectionName)!;
           const seconds = (Date.now() - started) / 1000;
           process.stdout.write(
             `${projectionName}: generation ${status.generation} is live at position ${status.checkpoint} (${seconds.toFixed(1)} s)\n`,
@@ -59,13 +59,13 @@ export function projectionsCommand(): Command {
 
 async function withRunner(
   storeUrl: string | undefined,
-  work: (runner: SqliteProjectionRunner, head: number) => Promise<void>,
+  work: (runner: ProjectionRunner, head: number) => Promise<void>,
 ): Promise<void> {
   const url = storeUrl ?? process.env.ACCORD_STORE ?? DEFAULT_STORE_URL;
   const store = await openEventStore(url);
-  const state = openApiState(url);
+  const state = openApiState(url, process.env.ACCORD_READ_MODEL);
   try {
-    const runner = new SqliteProjectionRunner(store, state.db, allProjections, {
+    const runner = new ProjectionRunner(store, state.db, allProjections, {
       onError: (name, error) => process.stderr.write(`projection ${name} failed: ${String(error)}\n`),
     });
     await work(runner, await headPosition(store));

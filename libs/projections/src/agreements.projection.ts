@@ -1,31 +1,26 @@
 import { evolveAgreement, initialAgreementState, type Agreement, type AgreementEvent } from '@accord/commitments';
-import { prepared, type SqliteProjection } from './sqlite-projection';
+import type { Projection } from './projection';
 
 /** Each agreement: its parties and domains, as registered and amended. */
-export const agreementsProjection: SqliteProjection = {
+export const agreementsProjection: Projection = {
   name: 'agreements',
   version: 1,
-  tables: ['agreements'],
-  setup(db, t) {
-    db.exec(`CREATE TABLE IF NOT EXISTS "${t.agreements}" (
-      id TEXT PRIMARY KEY,
-      state TEXT NOT NULL,
-      revision INTEGER NOT NULL,
-      position INTEGER NOT NULL
-    ) WITHOUT ROWID`);
+  tables: [
+    {
+      name: 'agreements',
+      key: ['id'],
+      columns: { id: 'text', state: 'text', revision: 'bigint', position: 'bigint' },
+    },
+  ],
+  reads(event) {
+    return event.streamId.startsWith('agreement-') ? [['agreements', event.streamId.slice('agreement-'.length)]] : [];
   },
-  apply(db, event, t) {
+  apply(event, rows) {
     if (!event.streamId.startsWith('agreement-')) return;
     const id = event.streamId.slice('agreement-'.length);
-    const row = prepared(db, `SELECT state FROM "${t.agreements}" WHERE id = ?`).get(id) as
-      { state: string } | undefined;
-    const before: Agreement = row ? JSON.parse(row.state) : initialAgreementState;
+    const row = rows.get('agreements', id);
+    const before: Agreement = row ? JSON.parse(String(row.state)) : initialAgreementState;
     const after = evolveAgreement(before, event as unknown as AgreementEvent);
-    prepared(db, `INSERT OR REPLACE INTO "${t.agreements}" (id, state, revision, position) VALUES (?, ?, ?, ?)`).run(
-      id,
-      JSON.stringify(after),
-      event.revision,
-      event.position,
-    );
+    rows.put('agreements', { id, state: JSON.stringify(after), revision: event.revision, position: event.position });
   },
 };

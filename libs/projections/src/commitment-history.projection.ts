@@ -1,7 +1,7 @@
 import { evolveCommitment, initialCommitmentState, type Commitment, type CommitmentEvent } from '@accord/commitments';
 import type { RecordedEvent } from '@accord/event-store';
-import { occurredAt } from './commitments.projection';
-import { prepared, type SqliteProjection } from './sqlite-projection';
+import { commitmentIdOf, occurredAt } from './commitments.projection';
+import type { Projection } from './projection';
 
 export interface HistoryEntry {
   revision: number;
@@ -94,49 +94,49 @@ export function summarize(event: RecordedEvent, after: Commitment): string {
 }
 
 /** The audit timeline of each commitment: one entry per event, who, when, what changed. */
-export const commitmentHistoryProjection: SqliteProjection = {
+export const commitmentHistoryProjection: Projection = {
   name: 'commitment-history',
   version: 1,
-  tables: ['commitment_history', 'commitment_history_state'],
-  setup(db, t) {
-    db.exec(`CREATE TABLE IF NOT EXISTS "${t.commitment_history}" (
-      commitment_id TEXT NOT NULL,
-      revision INTEGER NOT NULL,
-      position INTEGER NOT NULL,
-      type TEXT NOT NULL,
-      actor TEXT,
-      occurred_at TEXT NOT NULL,
-      summary TEXT NOT NULL,
-      changes TEXT NOT NULL,
-      PRIMARY KEY (commitment_id, revision)
-    ) WITHOUT ROWID;
-    CREATE TABLE IF NOT EXISTS "${t.commitment_history_state}" (id TEXT PRIMARY KEY, state TEXT NOT NULL) WITHOUT ROWID;`);
+  tables: [
+    {
+      name: 'commitment_history',
+      key: ['commitment_id', 'revision'],
+      columns: {
+        commitment_id: 'text',
+        revision: 'bigint',
+        position: 'bigint',
+        type: 'text',
+        actor: 'text',
+        occurred_at: 'text',
+        summary: 'text',
+        changes: 'text',
+      },
+    },
+    { name: 'commitment_history_state', key: ['id'], columns: { id: 'text', state: 'text' } },
+  ],
+  reads(event) {
+    const id = commitmentIdOf(event);
+    return id ? [['commitment_history_state', id]] : [];
   },
-  apply(db, event, t) {
-    if (!event.streamId.startsWith('commitment-')) return;
-    const id = event.streamId.slice('commitment-'.length);
-    const row = prepared(db, `SELECT state FROM "${t.commitment_history_state}" WHERE id = ?`).get(id) as
-      { state: string } | undefined;
-    const before: Commitment = row ? JSON.parse(row.state) : initialCommitmentState;
+  apply(event, rows) {
+    const id = commitmentIdOf(event);
+    if (!id) return;
+    const row = rows.get('commitment_history_state', id);
+    const before: Commitment = row ? JSON.parse(String(row.state)) : initialCommitmentState;
     const after = evolveCommitment(before, event as unknown as CommitmentEvent);
-    prepared(db, `INSERT OR REPLACE INTO "${t.commitment_history_state}" (id, state) VALUES (?, ?)`).run(
-      id,
-      JSON.stringify(after),
-    );
+    rows.put('commitment_history_state', { id, state: JSON.stringify(after) });
     const actor = event.metadata.actor as { id?: string; role?: string; party?: string } | undefined;
-    prepared(
-      db,
-      `INSERT OR REPLACE INTO "${t.commitment_history}" (commitment_id, revision, position, type, actor, occurred_at, summary, changes)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      id,
-      event.revision,
-      event.position,
-      event.type,
-      actor ? JSON.stringify({ id: actor.id ?? null, role: actor.role ?? null, party: actor.party ?? null }) : null,
-      occurredAt(event),
-      summarize(event, after),
-      JSON.stringify(changesBetween(before, after)),
-    );
+    rows.put('commitment_history', {
+      commitment_id: id,
+      revision: event.revision,
+      position: event.position,
+      type: event.type,
+      actor: actor
+        ? JSON.stringify({ id: actor.id ?? null, role: actor.role ?? null, party: actor.party ?? null })
+        : null,
+      occurred_at: occurredAt(event),
+      summary: summarize(event, after),
+      changes: JSON.stringify(changesBetween(before, after)),
+    });
   },
 };

@@ -1,12 +1,15 @@
 export * from './log-follower';
-export * from './sqlite-checkpoints';
-export * from './sqlite-projection';
+export * from './checkpoints';
+export * from './projection';
 export * from './projection-registry';
 export * from './projection-runner';
 export * from './commitments.projection';
 export * from './commitment-history.projection';
 export * from './sessions.projection';
 export * from './agreements.projection';
+export * from './sql/sql-db';
+export * from './sql/sqlite-db';
+export * from './sql/postgres-db';
 
 import { agreementsProjection } from './agreements.projection';
 import { commitmentHistoryProjection } from './commitment-history.projection';

@@ -1,44 +1,46 @@
 import { evolveSession, initialSessionState, type Session, type SessionEvent } from '@accord/committee';
-import { prepared, type SqliteProjection } from './sqlite-projection';
+import type { Projection } from './projection';
 
 /** Each committee session: agenda, attendance, positions, decisions and deferrals. */
-export const sessionsProjection: SqliteProjection = {
+export const sessionsProjection: Projection = {
   name: 'sessions',
   version: 1,
-  tables: ['sessions'],
-  setup(db, t) {
-    db.exec(`CREATE TABLE IF NOT EXISTS "${t.sessions}" (
-      id TEXT PRIMARY KEY,
-      agreement_id TEXT NOT NULL,
-      status TEXT NOT NULL,
-      scheduled_for TEXT NOT NULL,
-      state TEXT NOT NULL,
-      revision INTEGER NOT NULL,
-      position INTEGER NOT NULL,
-      updated_at TEXT NOT NULL
-    ) WITHOUT ROWID;
-    CREATE INDEX IF NOT EXISTS "${t.sessions}_agreement" ON "${t.sessions}" (agreement_id, status);`);
+  tables: [
+    {
+      name: 'sessions',
+      key: ['id'],
+      columns: {
+        id: 'text',
+        agreement_id: 'text',
+        status: 'text',
+        scheduled_for: 'text',
+        state: 'text',
+        revision: 'bigint',
+        position: 'bigint',
+        updated_at: 'text',
+      },
+      indexes: [['agreement_id', 'status']],
+    },
+  ],
+  reads(event) {
+    return event.streamId.startsWith('session-') ? [['sessions', event.streamId.slice('session-'.length)]] : [];
   },
-  apply(db, event, t) {
+  apply(event, rows) {
     if (!event.streamId.startsWith('session-')) return;
     const id = event.streamId.slice('session-'.length);
-    const row = prepared(db, `SELECT state FROM "${t.sessions}" WHERE id = ?`).get(id) as { state: string } | undefined;
-    const before: Session = row ? JSON.parse(row.state) : initialSessionState;
+    const row = rows.get('sessions', id);
+    const before: Session = row ? JSON.parse(String(row.state)) : initialSessionState;
     const after = evolveSession(before, event as unknown as SessionEvent);
     if (after.status === 'none') return;
-    prepared(
-      db,
-      `INSERT OR REPLACE INTO "${t.sessions}" (id, agreement_id, status, scheduled_for, state, revision, position, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
+    rows.put('sessions', {
       id,
-      after.agreementId,
-      after.status,
-      after.scheduledFor,
-      JSON.stringify(after),
-      event.revision,
-      event.position,
-      event.recordedAt,
-    );
+      agreement_id: after.agreementId,
+      status: after.status,
+      scheduled_for: after.scheduledFor,
+      state: JSON.stringify(after),
+      revision: event.revision,
+      position: event.position,
+      updated_at: event.recordedAt,
+    });
   },
 };

@@ -48,7 +48,11 @@ class AdminKeyBootstrap implements OnApplicationBootstrap, OnApplicationShutdown
 @Module({
   controllers: [AdminKeysController],
   providers: [
-    { provide: API_STATE, inject: [API_CONFIG], useFactory: (config: ApiConfig) => openApiState(config.storeUrl) },
+    {
+      provide: API_STATE,
+      inject: [API_CONFIG],
+      useFactory: (config: ApiConfig) => openApiState(config.storeUrl, config.readModelUrl),
+    },
     { provide: ApiKeys, inject: [API_STATE], useFactory: (state: ApiStateStore) => new ApiKeys(state) },
     { provide: IDEMPOTENCY, inject: [API_STATE], useFactory: (state: ApiStateStore) => new Idempotency(state) },
     { provide: APP_GUARD, useClass: AuthGuard },

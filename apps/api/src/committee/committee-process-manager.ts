@@ -6,7 +6,7 @@ import {
 } from '@accord/committee';
 import { DomainError, type Actor } from '@accord/commitments';
 import type { EventStore, RecordedEvent } from '@accord/event-store';
-import { LogFollower, SqliteCheckpoints } from '@accord/projections';
+import { LogFollower, type Checkpoints } from '@accord/projections';
 import { Logger } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { v5 as uuidv5 } from 'uuid';
@@ -32,12 +32,13 @@ export class CommitteeProcessManager {
   constructor(
     private readonly store: EventStore,
     private readonly bus: CommandBus,
-    private readonly checkpoints: SqliteCheckpoints,
+    private readonly checkpoints: Checkpoints,
   ) {}
 
-  start(): void {
+  async start(): Promise<void> {
+    await this.checkpoints.setup();
     this.follower = new LogFollower(this.store, {
-      after: this.checkpoints.get(NAME),
+      after: await this.checkpoints.get(NAME),
       handle: (events) => this.handle(events),
       onError: (error) => this.logger.error({ err: error }, 'committee process manager failed; retrying'),
     });
@@ -61,7 +62,7 @@ export class CommitteeProcessManager {
       const command = this.commandFor(event);
       if (command) await this.dispatch(event, command);
     }
-    this.checkpoints.set(NAME, events[events.length - 1].position);
+    await this.checkpoints.set(NAME, events[events.length - 1].position);
   }
 
   private commandFor(event: RecordedEvent): { type: string; data: Record<string, unknown> } | null {

@@ -1,8 +1,7 @@
 import { DomainError, type Actor } from '@accord/commitments';
-import { findPastDue, type SqliteProjectionRunner } from '@accord/projections';
+import { findPastDue, type ProjectionRunner, type SqlDb } from '@accord/projections';
 import { Logger } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import type Database from 'better-sqlite3';
 import { v5 as uuidv5 } from 'uuid';
 import type { CommandMeta } from '../commands/command-runner';
 import { CommitmentCommandInput, CommitmentCommandMessage } from '../commands/commitment.command';
@@ -23,8 +22,8 @@ export class DeadlineWatcher {
   private readonly logger = new Logger('DeadlineWatcher');
 
   constructor(
-    private readonly db: Database.Database,
-    private readonly projections: SqliteProjectionRunner,
+    private readonly db: SqlDb,
+    private readonly projections: ProjectionRunner,
     private readonly bus: CommandBus,
     private readonly clock: Clock,
     private readonly intervalMs: number,
@@ -57,7 +56,7 @@ export class DeadlineWatcher {
     const now = this.clock.now();
     const today = now.toISOString().slice(0, 10);
     let flagged = 0;
-    for (const row of findPastDue(this.db, this.projections.tables('commitments'), today)) {
+    for (const row of await findPastDue(this.db, await this.projections.tables('commitments'), today)) {
       const meta: CommandMeta = {
         commandId: uuidv5(`overdue/${row.id}/${row.due_date}`, NAMESPACE),
         correlationId: uuidv5(`overdue/${row.id}/${row.due_date}`, NAMESPACE),

@@ -1,12 +1,12 @@
 import type { EventStore } from '@accord/event-store';
-import { allProjections, SqliteCheckpoints, SqliteProjectionRunner } from '@accord/projections';
+import { allProjections, Checkpoints, ProjectionRunner } from '@accord/projections';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { CommandBus, CqrsModule } from '@nestjs/cqrs';
 import { API_STATE } from '../auth/auth.module';
 import type { ApiConfig } from '../config/api-config';
 import { API_CONFIG } from '../config/api-config.provider';
 import { EVENT_STORE } from '../event-store/event-store.module';
-import type { SqliteApiState } from '../state/sqlite-api-state';
+import type { SqlApiState } from '../state/sql-api-state';
 import { CLOCK, type Clock } from './clock';
 import { CommitteeProcessManager } from './committee-process-manager';
 import { DeadlineWatcher } from './deadline-watcher';
@@ -24,18 +24,18 @@ export class Workers implements OnApplicationBootstrap, BeforeApplicationShutdow
 
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
-    @Inject(PROJECTIONS) readonly projections: SqliteProjectionRunner,
+    @Inject(PROJECTIONS) readonly projections: ProjectionRunner,
     readonly processManager: CommitteeProcessManager,
     readonly deadlines: DeadlineWatcher,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     if (!this.config.workers) {
       this.logger.log('workers are off on this instance (ACCORD_WORKERS=off)');
       return;
     }
-    this.projections.start();
-    this.processManager.start();
+    await this.projections.start();
+    await this.processManager.start();
     // The first deadline check waits for the read model to reach the end of the log, so a
     // deadline that passed while the process was down is seen at once.
     void this.projections.caughtUp().then(() => {
@@ -56,8 +56,8 @@ export class Workers implements OnApplicationBootstrap, BeforeApplicationShutdow
     {
       provide: PROJECTIONS,
       inject: [EVENT_STORE, API_STATE, API_CONFIG],
-      useFactory: (store: EventStore, state: SqliteApiState, config: ApiConfig) =>
-        new SqliteProjectionRunner(store, state.db, allProjections, {
+      useFactory: (store: EventStore, state: SqlApiState, config: ApiConfig) =>
+        new ProjectionRunner(store, state.db, allProjections, {
           batchSize: config.projectionBatch,
           onError: (name, error) =>
             new Logger('Projections').error({ err: error, projection: name }, 'projection failed; retrying'),
@@ -68,15 +68,15 @@ export class Workers implements OnApplicationBootstrap, BeforeApplicationShutdow
     {
       provide: CommitteeProcessManager,
       inject: [EVENT_STORE, CommandBus, API_STATE],
-      useFactory: (store: EventStore, bus: CommandBus, state: SqliteApiState) =>
-        new CommitteeProcessManager(store, bus, new SqliteCheckpoints(state.db)),
+      useFactory: (store: EventStore, bus: CommandBus, state: SqlApiState) =>
+        new CommitteeProcessManager(store, bus, new Checkpoints(state.db)),
     },
     {
       provide: DeadlineWatcher,
       inject: [API_STATE, PROJECTIONS, CommandBus, CLOCK, API_CONFIG],
       useFactory: (
-        state: SqliteApiState,
-        projections: SqliteProjectionRunner,
+        state: SqlApiState,
+        projections: ProjectionRunner,
         bus: CommandBus,
         clock: Clock,
         config: ApiConfig,

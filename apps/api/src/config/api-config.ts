@@ -16,6 +16,8 @@ export interface ApiConfig {
   readonly readWaitMs: number;
   /** ACCORD_PROJECTION_BATCH: events per read-model transaction while catching up. */
   readonly projectionBatch: number;
+  /** ACCORD_READ_MODEL: where read models live when the store is KurrentDB (sqlite:… or postgres://…). */
+  readonly readModelUrl: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -66,5 +68,6 @@ export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     deadlineCheckMs,
     readWaitMs,
     projectionBatch,
+    readModelUrl: env.ACCORD_READ_MODEL || undefined,
   };
 }

@@ -80,12 +80,11 @@ export class ListCommitmentsHandler implements IQueryHandler<ListCommitmentsQuer
     }
     const limit = filters.limit ?? 50;
     const direction = descending ? 'DESC' : 'ASC';
-    const rows = this.readModels.db
-      .prepare(
-        `SELECT *, ${key} AS sort_key FROM "${t.commitments}" ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY ${key} ${direction}, id ${direction} LIMIT ?`,
-      )
-      .all(...params, limit + 1) as (CommitmentRow & { sort_key: string })[];
+    const rows = await this.readModels.db.query<CommitmentRow & { sort_key: string }>(
+      `SELECT *, ${key} AS sort_key FROM "${t.commitments}" ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY ${key} ${direction}, id ${direction} LIMIT ?`,
+      [...params, limit + 1],
+    );
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     const nextCursor =
@@ -100,8 +99,7 @@ export class GetCommitmentHandler implements IQueryHandler<GetCommitmentQuery> {
 
   async execute({ id, after }: GetCommitmentQuery) {
     const t = await this.readModels.tables('commitments', after);
-    const row = this.readModels.db.prepare(`SELECT * FROM "${t.commitments}" WHERE id = ?`).get(id) as
-      CommitmentRow | undefined;
+    const [row] = await this.readModels.db.query<CommitmentRow>(`SELECT * FROM "${t.commitments}" WHERE id = ?`, [id]);
     if (!row) throw notFound(id);
     return toCommitmentView(row);
   }
@@ -113,9 +111,7 @@ export class GetCommitmentHistoryHandler implements IQueryHandler<GetCommitmentH
 
   async execute({ id, after }: GetCommitmentHistoryQuery) {
     const t = await this.readModels.tables('commitment-history', after);
-    const rows = this.readModels.db
-      .prepare(`SELECT * FROM "${t.commitment_history}" WHERE commitment_id = ? ORDER BY revision`)
-      .all(id) as {
+    const rows = await this.readModels.db.query<{
       revision: number;
       position: number;
       type: string;
@@ -123,12 +119,12 @@ export class GetCommitmentHistoryHandler implements IQueryHandler<GetCommitmentH
       occurred_at: string;
       summary: string;
       changes: string;
-    }[];
+    }>(`SELECT * FROM "${t.commitment_history}" WHERE commitment_id = ? ORDER BY revision`, [id]);
     if (rows.length === 0) throw notFound(id);
     return {
       items: rows.map((r): HistoryEntry => ({
-        revision: r.revision,
-        position: r.position,
+        revision: Number(r.revision),
+        position: Number(r.position),
         type: r.type,
         actor: r.actor ? JSON.parse(r.actor) : null,
         occurredAt: r.occurred_at,

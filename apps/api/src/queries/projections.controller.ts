@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { UnknownProjectionError, type SqliteProjectionRunner } from '@accord/projections';
+import { UnknownProjectionError, type ProjectionRunner } from '@accord/projections';
 import type { EventStore } from '@accord/event-store';
 import { Roles } from '../auth/auth.decorators';
 import { PROJECTIONS } from '../committee/workers.module';
@@ -14,7 +14,7 @@ import { headPosition } from './head-position';
 @ApiCommonErrors()
 export class ProjectionsController {
   constructor(
-    @Inject(PROJECTIONS) private readonly runner: SqliteProjectionRunner,
+    @Inject(PROJECTIONS) private readonly runner: ProjectionRunner,
     @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
@@ -24,7 +24,7 @@ export class ProjectionsController {
   async list() {
     const head = await headPosition(this.store);
     const items = await Promise.all(
-      this.runner.status().map(async (status) => ({
+      (await this.runner.status()).map(async (status) => ({
         ...status,
         lag: await this.lagAfter(status.checkpoint, head),
       })),

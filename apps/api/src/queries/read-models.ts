@@ -1,12 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { SqliteProjectionRunner, Tables } from '@accord/projections';
-import type Database from 'better-sqlite3';
+import type { ProjectionRunner, SqlDb, Tables } from '@accord/projections';
 import { API_STATE } from '../auth/auth.module';
 import type { ApiConfig } from '../config/api-config';
 import { API_CONFIG } from '../config/api-config.provider';
 import { PROJECTIONS } from '../committee/workers.module';
 import { ProblemException } from '../http/problem';
-import type { SqliteApiState } from '../state/sqlite-api-state';
+import type { SqlApiState } from '../state/sql-api-state';
 
 /**
  * Where queries read: the live tables of each projection, after waiting (bounded) for
@@ -14,11 +13,11 @@ import type { SqliteApiState } from '../state/sqlite-api-state';
  */
 @Injectable()
 export class ReadModels {
-  readonly db: Database.Database;
+  readonly db: SqlDb;
 
   constructor(
-    @Inject(API_STATE) state: SqliteApiState,
-    @Inject(PROJECTIONS) readonly runner: SqliteProjectionRunner,
+    @Inject(API_STATE) state: SqlApiState,
+    @Inject(PROJECTIONS) readonly runner: ProjectionRunner,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {
     this.db = state.db;
@@ -33,7 +32,7 @@ export class ReadModels {
           503,
           'SERVICE_UNAVAILABLE',
           `The ${projection} read model has not reached position ${after} within ${this.config.readWaitMs} ms; retry shortly`,
-          { projection, position: this.runner.checkpoint(projection) },
+          { projection, position: await this.runner.checkpoint(projection) },
         );
       }
     }

@@ -41,12 +41,13 @@ export class GetSessionHandler implements IQueryHandler<GetSessionQuery> {
 
   async execute({ id, after }: GetSessionQuery): Promise<SessionView> {
     const t = await this.readModels.tables('sessions', after);
-    const row = this.readModels.db
-      .prepare(`SELECT state, revision, position FROM "${t.sessions}" WHERE id = ?`)
-      .get(id) as { state: string; revision: number; position: number } | undefined;
+    const [row] = await this.readModels.db.query<{ state: string; revision: number; position: number }>(
+      `SELECT state, revision, position FROM "${t.sessions}" WHERE id = ?`,
+      [id],
+    );
     if (!row) throw new ProblemException(404, 'NOT_FOUND', `session ${id} does not exist`);
     const { sessionId, ...state } = JSON.parse(row.state) as ExistingSession;
-    return { id: sessionId, ...state, revision: row.revision, position: row.position };
+    return { id: sessionId, ...state, revision: Number(row.revision), position: Number(row.position) };
   }
 }
 
@@ -59,28 +60,26 @@ export class GetDashboardHandler implements IQueryHandler<GetDashboardQuery> {
     const c = await this.readModels.tables('commitments', after);
     const s = await this.readModels.tables('sessions', after);
     const db = this.readModels.db;
-    const agreement = db.prepare(`SELECT state FROM "${a.agreements}" WHERE id = ?`).get(agreementId) as
-      { state: string } | undefined;
+    const [agreement] = await db.query<{ state: string }>(`SELECT state FROM "${a.agreements}" WHERE id = ?`, [
+      agreementId,
+    ]);
     if (!agreement) throw new ProblemException(404, 'NOT_FOUND', `agreement ${agreementId} does not exist`);
-    const counts = db
-      .prepare(
+    const counts = (
+      await db.query<Dashboard['counts'][number]>(
         `SELECT status, domain, proposing_party AS party, COUNT(*) AS count FROM "${c.commitments}"
          WHERE agreement_id = ? GROUP BY status, domain, proposing_party ORDER BY status, domain, party`,
+        [agreementId],
       )
-      .all(agreementId) as Dashboard['counts'];
-    const overdue = (
-      db
-        .prepare(
-          `SELECT id, title, domain, proposing_party AS party, due_date AS dueDate, status FROM "${c.commitments}"
-           WHERE agreement_id = ? AND overdue = 1 ORDER BY due_date, id`,
-        )
-        .all(agreementId) as Dashboard['overdue']
-    ).map((row) => ({ ...row }));
-    const sessions = db
-      .prepare(
-        `SELECT state FROM "${s.sessions}" WHERE agreement_id = ? AND status = 'open' ORDER BY scheduled_for, id`,
-      )
-      .all(agreementId) as { state: string }[];
+    ).map((row) => ({ ...row, count: Number(row.count) }));
+    const overdue = await db.query<Dashboard['overdue'][number]>(
+      `SELECT id, title, domain, proposing_party AS party, due_date AS "dueDate", status FROM "${c.commitments}"
+       WHERE agreement_id = ? AND overdue = 1 ORDER BY due_date, id`,
+      [agreementId],
+    );
+    const sessions = await db.query<{ state: string }>(
+      `SELECT state FROM "${s.sessions}" WHERE agreement_id = ? AND status = 'open' ORDER BY scheduled_for, id`,
+      [agreementId],
+    );
     const awaitingPositions: Dashboard['awaitingPositions'] = {};
     for (const { state } of sessions) {
       const session = JSON.parse(state) as ExistingSession;
@@ -100,7 +99,7 @@ export class GetDashboardHandler implements IQueryHandler<GetDashboardQuery> {
       }
     }
     const runner = this.readModels.runner;
-    const position = Math.min(runner.checkpoint('commitments'), runner.checkpoint('sessions'));
+    const position = Math.min(await runner.checkpoint('commitments'), await runner.checkpoint('sessions'));
     return { agreementId, position, counts, overdue, awaitingPositions };
   }
 }

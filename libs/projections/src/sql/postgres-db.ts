@@ -1,0 +1,67 @@
+import { Pool, types, type PoolClient } from 'pg';
+import type { SqlDb, SqlRunner } from './sql-db';
+
+// BIGINT (positions, counts) as numbers: positions stay below 2^53 (decision 0002).
+types.setTypeParser(20, (value) => Number(value));
+
+/** `?` placeholders to `$1, $2, …` (our SQL has no `?` inside literals). */
+export function toPostgresPlaceholders(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+const runnerOf = (client: Pool | PoolClient): SqlRunner => ({
+  dialect: 'postgres',
+  query: async <T>(sql: string, params: readonly unknown[] = []) =>
+    (await client.query(toPostgresPlaceholders(sql), params as unknown[])).rows as T[],
+  execute: async (sql: string, params: readonly unknown[] = []) =>
+    (await client.query(toPostgresPlaceholders(sql), params as unknown[])).rowCount ?? 0,
+});
+
+/** SqlDb on a pg pool, in one schema (search_path set on every connection). */
+export class PostgresDb implements SqlDb {
+  readonly dialect = 'postgres' as const;
+  readonly pool: Pool;
+  private readonly runner: SqlRunner;
+
+  constructor(url: string, options: { schema?: string; max?: number } = {}) {
+    const schema = options.schema;
+    this.pool = new Pool({
+      connectionString: url,
+      max: options.max ?? 10,
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    });
+    this.runner = runnerOf(this.pool);
+  }
+
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]> {
+    return this.runner.query<T>(sql, params);
+  }
+
+  execute(sql: string, params?: readonly unknown[]): Promise<number> {
+    return this.runner.execute(sql, params);
+  }
+
+  async exec(script: string): Promise<void> {
+    await this.pool.query(script);
+  }
+
+  async transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(runnerOf(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
