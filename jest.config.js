@@ -15,6 +15,7 @@ module.exports = {
     '^@accord/([a-z-]+)/(.*)$': '<rootDir>/libs/$1/src/$2',
   },
   globalSetup: '<rootDir>/test/global-setup.js',
+  globalTeardown: '<rootDir>/test/global-teardown.js',
   testTimeout: 60000,
   // Two cores: the heavy suites (crash, concurrency) must not starve each other.
   maxWorkers: 2,

@@ -4,8 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RecordedEvent } from '@accord/event-store';
-import Database from 'better-sqlite3';
+import type { SqlDb } from '@accord/projections';
 import { Workers } from '../apps/api/src/committee/workers.module';
+import { openSideDb } from '../apps/api/src/state/open-api-state';
 import { foldCommitments, foldSessions } from './support/independent-fold';
 import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
 import { lastPosition, prng, runWorkload, WorkloadStats } from './support/workload';
@@ -21,13 +22,11 @@ const SEED = 20261128;
  */
 describe('read models agree with an independent fold of the log', () => {
   let dir: string;
-  let file: string;
   let t: TestApp;
   let stats: WorkloadStats;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'accord-readmodels-'));
-    file = join(dir, 'accord.db');
     t = await startTestApp({ dir });
     stats = await runWorkload(t, SEED, 2000);
   }, 180_000);
@@ -151,18 +150,20 @@ describe('read models agree with an independent fold of the log', () => {
   }, 120_000);
 
   it('serves exactly the fold after the runner was SIGKILLed at random points and restarted', async () => {
+    const head = await lastPosition(t);
+    const storeUrl = t.storeUrl;
     await t.close();
-    resetProjections(file);
-    const head = readHead(file);
+    const db = openSideDb(storeUrl);
+    await resetProjections(db);
     const random = prng(SEED + 1);
     let kills = 0;
     let reached = 0;
     for (let round = 0; round < 5; round++) {
       const target = reached + Math.floor(random() * (head - reached) * 0.5) + 1;
-      const child = runner(file);
+      const child = runner(storeUrl);
       const exit = once(child, 'exit');
       for (;;) {
-        reached = checkpointOf(file, 'commitments');
+        reached = await checkpointOf(db, 'commitments');
         if (reached >= target || child.exitCode !== null) break;
         await new Promise((resolve) => setImmediate(resolve));
       }
@@ -170,6 +171,7 @@ describe('read models agree with an independent fold of the log', () => {
       await exit;
       kills++;
     }
+    await db.close();
     expect(kills).toBe(5);
     expect(reached).toBeLessThan(head); // the kills landed before the end, so restarts had work left
 
@@ -177,14 +179,14 @@ describe('read models agree with an independent fold of the log', () => {
     await compareEverything();
   }, 180_000);
 
-  function runner(dbFile: string) {
+  function runner(storeUrl: string) {
     return spawn(process.execPath, [MAIN], {
       env: {
         PATH: process.env.PATH ?? '',
         PORT: '0',
         HOST: '127.0.0.1',
         LOG_LEVEL: 'warn',
-        ACCORD_STORE: `sqlite:${dbFile}`,
+        ACCORD_STORE: storeUrl,
         ACCORD_ADMIN_KEY: ADMIN_KEY,
         ACCORD_PROJECTION_BATCH: '25',
         ACCORD_DEADLINE_CHECK_MS: '3600000',
@@ -195,38 +197,24 @@ describe('read models agree with an independent fold of the log', () => {
 });
 
 /** Forgets every read model (tables, registry, checkpoints); the log and the process manager stay. */
-function resetProjections(file: string): void {
-  const db = new Database(file);
-  try {
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[];
-    for (const { name } of tables) if (/_v\d+_g\d+$/.test(name)) db.exec(`DROP TABLE "${name}"`);
-    db.exec("DELETE FROM projection_registry; DELETE FROM checkpoints WHERE name LIKE 'projection:%'");
-  } finally {
-    db.close();
-  }
+async function resetProjections(db: SqlDb): Promise<void> {
+  const tables =
+    db.dialect === 'sqlite'
+      ? await db.query<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+      : await db.query<{ name: string }>('SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()');
+  for (const { name } of tables) if (/_v\d+_g\d+$/.test(name)) await db.exec(`DROP TABLE "${name}"`);
+  await db.execute('DELETE FROM projection_registry');
+  await db.execute("DELETE FROM checkpoints WHERE name LIKE 'projection:%'");
 }
 
-function readHead(file: string): number {
-  const db = new Database(file, { readonly: true });
-  try {
-    return (db.prepare('SELECT MAX(position) AS head FROM events').get() as { head: number }).head;
-  } finally {
-    db.close();
-  }
-}
-
-function checkpointOf(file: string, projection: string): number {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    db.pragma('busy_timeout = 1000');
-    const entry = db.prepare('SELECT version, generation FROM projection_registry WHERE name = ?').get(projection) as
-      { version: number; generation: number } | undefined;
-    if (!entry) return 0;
-    const row = db
-      .prepare('SELECT position FROM checkpoints WHERE name = ?')
-      .get(`projection:${projection}:v${entry.version}:g${entry.generation}`) as { position: number } | undefined;
-    return row?.position ?? 0;
-  } finally {
-    db.close();
-  }
+async function checkpointOf(db: SqlDb, projection: string): Promise<number> {
+  const [entry] = await db.query<{ version: number; generation: number }>(
+    'SELECT version, generation FROM projection_registry WHERE name = ?',
+    [projection],
+  );
+  if (!entry) return 0;
+  const [row] = await db.query<{ position: number }>('SELECT position FROM checkpoints WHERE name = ?', [
+    `projection:${projection}:v${entry.version}:g${entry.generation}`,
+  ]);
+  return row ? Number(row.position) : 0;
 }

@@ -1,7 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventStore, RecordedEvent } from '@accord/event-store';
+import { TEST_PG_URL } from '@accord/event-store-postgres/postgres-test-database';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Clock } from '../../apps/api/src/committee/clock';
@@ -24,11 +26,27 @@ export interface TestApp {
 }
 
 /** The real application, in this process, on a real SQLite file (or the URL given). */
+/**
+ * The store end-to-end tests run on: SQLite by default; with ACCORD_TEST_STORE=postgres, a
+ * fresh schema in the test database (named in `<dir>/store-url`, so a restart reopens it,
+ * and dropped by the global teardown).
+ */
+async function storeUrlFor(dir: string): Promise<string> {
+  const remembered = join(dir, 'store-url');
+  if (existsSync(remembered)) return readFileSync(remembered, 'utf8');
+  let url = `sqlite:${join(dir, 'accord.db')}`;
+  if (process.env.ACCORD_TEST_STORE === 'postgres') {
+    url = `${TEST_PG_URL}?schema=accord_e2e_${process.env.ACCORD_TEST_RUN ?? 'local'}_${randomBytes(6).toString('hex')}`;
+  }
+  writeFileSync(remembered, url);
+  return url;
+}
+
 export async function startTestApp(
   options: { dir?: string; storeUrl?: string; clock?: Clock; workers?: boolean } = {},
 ): Promise<TestApp> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'accord-e2e-'));
-  const storeUrl = options.storeUrl ?? `sqlite:${join(dir, 'accord.db')}`;
+  const storeUrl = options.storeUrl ?? (await storeUrlFor(dir));
   const app = await createApp(
     {
       storeUrl,

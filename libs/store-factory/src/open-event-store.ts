@@ -1,7 +1,9 @@
 import type { EventStore } from '@accord/event-store';
 import { InMemoryEventStore } from '@accord/event-store';
+import { KurrentDbEventStore } from '@accord/event-store-kurrentdb';
+import { PostgresEventStore } from '@accord/event-store-postgres';
 import { SqliteEventStore } from '@accord/event-store-sqlite';
-import { parseStoreUrl, StoreUrlError } from './store-url';
+import { parseStoreUrl, postgresTarget } from './store-url';
 
 /** Opens the store a URL names. The API and the CLI both come through here. */
 export async function openEventStore(url: string | undefined): Promise<EventStore> {
@@ -11,8 +13,11 @@ export async function openEventStore(url: string | undefined): Promise<EventStor
       return new InMemoryEventStore();
     case 'sqlite':
       return SqliteEventStore.open(location.filename);
-    case 'postgres':
+    case 'postgres': {
+      const target = postgresTarget(location.url);
+      return PostgresEventStore.open(target.url, { schema: target.schema });
+    }
     case 'kurrentdb':
-      throw new StoreUrlError(`The ${location.kind} store is not available in this build yet`);
+      return KurrentDbEventStore.open(location.url);
   }
 }

@@ -32,7 +32,7 @@ export function parseStoreUrl(url: string = DEFAULT_STORE_URL, cwd: string = pro
     return { kind: 'sqlite', filename: isAbsolute(path) ? path : resolve(cwd, path) };
   }
   if (/^postgres(ql)?:\/\//.test(value)) return { kind: 'postgres', url: value };
-  if (/^(kurrentdb|kurrent|esdb)(\+discover)?:\/\//.test(value)) return { kind: 'kurrentdb', url: value };
+  if (/^(kurrentdb|kurrent|kdb|esdb)(\+discover)?:\/\//.test(value)) return { kind: 'kurrentdb', url: value };
   throw new StoreUrlError(
     `Unknown store URL "${url}": use memory:, sqlite:<file>, postgres://… or kurrentdb://… (see README, Configuration)`,
   );
@@ -41,4 +41,18 @@ export function parseStoreUrl(url: string = DEFAULT_STORE_URL, cwd: string = pro
 /** A URL for logs: the password, if any, replaced. */
 export function redactStoreUrl(url: string): string {
   return url.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
+}
+
+/**
+ * A PostgreSQL URL may name the schema accord keeps everything in: `?schema=<name>`
+ * (default `public`). The parameter is taken off the URL the driver sees.
+ */
+export function postgresTarget(url: string): { url: string; schema: string | undefined } {
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get('schema');
+  if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new StoreUrlError(`schema "${schema}" must be lower-case letters, digits and _ (at most 63)`);
+  }
+  parsed.searchParams.delete('schema');
+  return { url: parsed.toString(), schema: schema ?? undefined };
 }

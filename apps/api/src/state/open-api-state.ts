@@ -1,5 +1,5 @@
 import { PostgresDb, SqliteDb, type SqlDb } from '@accord/projections';
-import { parseStoreUrl, StoreUrlError } from '@accord/store-factory';
+import { parseStoreUrl, postgresTarget, StoreUrlError } from '@accord/store-factory';
 import { SqlApiState } from './sql-api-state';
 
 /**
@@ -16,7 +16,8 @@ export function openSideDb(storeUrl: string, readModelUrl?: string): SqlDb {
     case 'memory':
       return new SqliteDb(':memory:');
     case 'postgres':
-      return new PostgresDb(location.url, { schema: schemaOf(location.url) });
+      const target = postgresTarget(location.url);
+      return new PostgresDb(target.url, { schema: target.schema });
     case 'kurrentdb': {
       if (!readModelUrl) {
         throw new StoreUrlError(
@@ -28,15 +29,6 @@ export function openSideDb(storeUrl: string, readModelUrl?: string): SqlDb {
       return openSideDb(readModelUrl);
     }
   }
-}
-
-/** `?schema=<name>` on a PostgreSQL URL puts everything of accord in that schema. */
-export function schemaOf(url: string): string | undefined {
-  const schema = new URL(url).searchParams.get('schema');
-  if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
-    throw new StoreUrlError(`schema "${schema}" must be lower-case letters, digits and _`);
-  }
-  return schema ?? undefined;
 }
 
 export function openApiState(storeUrl: string, readModelUrl?: string): SqlApiState {

@@ -23,6 +23,7 @@ export class PostgresDb implements SqlDb {
   readonly dialect = 'postgres' as const;
   readonly pool: Pool;
   private readonly runner: SqlRunner;
+  private ready: Promise<void> | undefined;
 
   constructor(url: string, options: { schema?: string; max?: number } = {}) {
     const schema = options.schema;
@@ -32,21 +33,27 @@ export class PostgresDb implements SqlDb {
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });
     this.runner = runnerOf(this.pool);
+    // The schema may not exist yet (the event store creates it too; either may come first).
+    if (schema) this.ready = this.pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`).then(() => undefined);
   }
 
-  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]> {
+  async query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]> {
+    await this.ready;
     return this.runner.query<T>(sql, params);
   }
 
-  execute(sql: string, params?: readonly unknown[]): Promise<number> {
+  async execute(sql: string, params?: readonly unknown[]): Promise<number> {
+    await this.ready;
     return this.runner.execute(sql, params);
   }
 
   async exec(script: string): Promise<void> {
+    await this.ready;
     await this.pool.query(script);
   }
 
   async transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    await this.ready;
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
