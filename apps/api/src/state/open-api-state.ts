@@ -15,9 +15,10 @@ export function openSideDb(storeUrl: string, readModelUrl?: string): SqlDb {
       return new SqliteDb(location.filename);
     case 'memory':
       return new SqliteDb(':memory:');
-    case 'postgres':
+    case 'postgres': {
       const target = postgresTarget(location.url);
       return new PostgresDb(target.url, { schema: target.schema });
+    }
     case 'kurrentdb': {
       if (!readModelUrl) {
         throw new StoreUrlError(
