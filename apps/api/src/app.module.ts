@@ -2,6 +2,7 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { LoggerModule } from 'nestjs-pino';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { CommandsModule } from './commands/commands.module';
 import type { ApiConfig } from './config/api-config';
@@ -44,6 +45,7 @@ export class AppModule {
         SessionsModule,
         WorkersModule,
         QueriesModule,
+        AuditModule,
       ],
       providers: [
         { provide: CLOCK, useValue: overrides.clock ?? systemClock },

@@ -1,12 +1,19 @@
 import { Command } from 'commander';
+import { auditCommand } from './audit.command';
+import { exportCommand, importCommand } from './export.command';
 import { CliError, keysCommand } from './keys.command';
 import { projectionsCommand } from './projections.command';
+import { storeCommand } from './store.command';
 
 const program = new Command('accord')
   .description('accord: keys, audit, export/import, projections and store tools')
   .showHelpAfterError()
   .addCommand(keysCommand())
-  .addCommand(projectionsCommand());
+  .addCommand(projectionsCommand())
+  .addCommand(storeCommand())
+  .addCommand(auditCommand())
+  .addCommand(exportCommand())
+  .addCommand(importCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CliError || (error instanceof Error && error.name === 'StoreUrlError')) {

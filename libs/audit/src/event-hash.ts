@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
-import canonicalize from 'canonicalize';
+import { hash as sha256 } from 'node:crypto';
 import type { NewEvent, RecordedEvent } from '@accord/event-store';
+import { canonicalJson, canonicalJsonWithout, canonicalMember } from './canonical-json';
 
 /** prevHash of a stream's first event. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -22,18 +22,48 @@ export interface HashedFields {
  * the hash (decision 0004); the global order is witnessed by the running digest instead.
  */
 export function computeEventHash(event: HashedFields): string {
-  const { hash: _hash, ...metadata } = event.metadata as Record<string, unknown>;
-  const canonical = canonicalize({
-    streamId: event.streamId,
-    revision: event.revision,
-    id: event.id,
-    type: event.type,
-    schemaVersion: event.schemaVersion,
-    data: event.data,
-    metadata,
-  });
-  if (canonical === undefined) throw new TypeError(`Event ${event.id} cannot be canonicalised`);
-  return createHash('sha256').update(canonical, 'utf8').digest('hex');
+  return sha256('sha256', canonicalEvent(event), 'hex');
+}
+
+/**
+ * The canonical JSON of `{streamId, revision, id, type, schemaVersion, data, metadata}`
+ * with `metadata.hash` left out: canonicalize 2.1.0's output (canonical-json.ts), written
+ * member by member in sorted key order instead of copying the event and the metadata.
+ * Verification hashes every event of the log, so this is its hot path.
+ */
+function canonicalEvent(event: HashedFields): string {
+  const metadata = event.metadata as Record<string, unknown>;
+  if (typeof metadata !== 'object' || metadata === null || Object.hasOwn(metadata, 'toJSON')) {
+    // Shapes no store hands out: the plain way.
+    const { hash: _hash, ...rest } = metadata;
+    const canonical = canonicalJson({
+      streamId: event.streamId,
+      revision: event.revision,
+      id: event.id,
+      type: event.type,
+      schemaVersion: event.schemaVersion,
+      data: event.data,
+      metadata: rest,
+    });
+    if (canonical === undefined) throw new TypeError(`Event ${event.id} cannot be canonicalised`);
+    return canonical;
+  }
+  const members = [
+    canonicalMember('data', event.data),
+    canonicalMember('id', event.id),
+    `"metadata":${canonicalJsonWithout(metadata, 'hash')}`,
+    canonicalMember('revision', event.revision),
+    canonicalMember('schemaVersion', event.schemaVersion),
+    canonicalMember('streamId', event.streamId),
+    canonicalMember('type', event.type),
+  ];
+  let out = '';
+  for (const member of members) {
+    if (member === '') continue;
+    if (out !== '') out += ',';
+    out += member;
+  }
+  return `{${out}}`;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { parseInstant } from '@accord/audit';
 import { Controller, Get, Headers, Param, ParseUUIDPipe, Query, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -7,6 +8,8 @@ import { ApiCommonErrors } from '../http/api-docs.decorators';
 import { GetCommitmentHistoryQuery, GetCommitmentQuery, ListCommitmentsQuery } from './commitment.queries';
 import { AfterQueryDto, ListCommitmentsQueryDto } from './query.dto';
 import { GetDashboardQuery, GetSessionQuery } from './session-and-dashboard.queries';
+import { DashboardQueryDto } from '../audit/audit.dto';
+import { GetDashboardAsOfQuery } from '../audit/dashboard-as-of';
 
 const uuid = new ParseUUIDPipe();
 
@@ -59,8 +62,13 @@ export class QueriesController {
   }
 
   @Get('agreements/:id/dashboard')
-  @ApiOperation({ summary: 'Counts by status, domain and party; the overdue list; items awaiting each party' })
-  dashboard(@Param('id', uuid) id: string, @Query() query: AfterQueryDto) {
+  @ApiOperation({
+    summary: 'Counts by status, domain and party; the overdue list; items awaiting each party (?asOf: replayed)',
+  })
+  dashboard(@Param('id', uuid) id: string, @Query() query: DashboardQueryDto) {
+    if (query.asOf !== undefined) {
+      return this.queries.execute(new GetDashboardAsOfQuery(id, query.asOf, parseInstant(query.asOf)!));
+    }
     return this.queries.execute(new GetDashboardQuery(id, query.after));
   }
 }

@@ -1,0 +1,62 @@
+import { parseInstant } from '@accord/audit';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Max, Min, ValidateBy, type ValidationOptions } from 'class-validator';
+import { AfterQueryDto } from '../queries/query.dto';
+
+/** An ISO-8601 instant with its offset (Z or ±hh:mm). */
+function IsInstant(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isInstant',
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && parseInstant(value) !== undefined,
+        defaultMessage: (args) =>
+          `${args?.property} must be an ISO-8601 instant with an offset, e.g. 2027-01-31T12:00:00Z`,
+      },
+    },
+    options,
+  );
+}
+
+const AS_OF =
+  "An ISO-8601 instant: replay the log up to the first event that occurred after it (each event's " +
+  'metadata.occurredAt, covered by its hash; recordedAt when it has none)';
+
+export class CommitmentStateQueryDto {
+  @ApiPropertyOptional({ minimum: 0, description: 'Fold the stream up to and including this revision' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  revision?: number;
+
+  @ApiPropertyOptional({ example: '2027-01-31T12:00:00Z', description: AS_OF })
+  @IsOptional()
+  @IsInstant()
+  asOf?: string;
+}
+
+export class CommitmentEventsQueryDto {
+  @ApiPropertyOptional({ minimum: 0, default: 0 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  fromRevision?: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+}
+
+export class DashboardQueryDto extends AfterQueryDto {
+  @ApiPropertyOptional({ example: '2027-01-31T12:00:00Z', description: `${AS_OF}; \`after\` does not apply then` })
+  @IsOptional()
+  @IsInstant()
+  asOf?: string;
+}

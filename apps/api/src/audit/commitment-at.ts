@@ -1,0 +1,78 @@
+import { eventInstant, eventTime, readStreamPages } from '@accord/audit';
+import { evolveCommitment, initialCommitmentState, type Commitment, type CommitmentEvent } from '@accord/commitments';
+import type { EventStore, RecordedEvent } from '@accord/event-store';
+import { toCommitmentView, type CommitmentRow, type CommitmentView } from '@accord/projections';
+import { ProblemException } from '../http/problem';
+
+export interface CommitmentStateView extends CommitmentView {
+  /** The last revision folded: the state is the one the commitment had right after it. */
+  asOfRevision: number;
+}
+
+/** Where to stop: at a revision (inclusive), before the first event after an instant, or at the head. */
+export type Cutoff = { readonly revision: number } | { readonly asOf: string; readonly asOfMs: number } | undefined;
+
+/**
+ * A commitment as it stood at a revision or an instant: its stream folded with the
+ * decider's own evolve, then mapped as the commitments read model maps a row
+ * (commitments.projection.ts: createdAt is the first event's time, updatedAt the last's).
+ */
+export async function commitmentAt(store: EventStore, id: string, cutoff: Cutoff): Promise<CommitmentStateView> {
+  const streamId = `commitment-${id}`;
+  let state: Commitment = initialCommitmentState;
+  let createdAt = '';
+  let last: RecordedEvent | undefined;
+  let seen = false;
+  let lastRevision = -1;
+  reading: for await (const page of readStreamPages(store, streamId)) {
+    seen = true;
+    for (const event of page) {
+      lastRevision = event.revision;
+      if (cutoff && 'revision' in cutoff && event.revision > cutoff.revision) break reading;
+      if (cutoff && 'asOf' in cutoff && eventInstant(event) > cutoff.asOfMs) break reading;
+      const next = evolveCommitment(state, event as unknown as CommitmentEvent);
+      if (next.status === 'none') continue;
+      if (state.status === 'none') createdAt = eventTime(event);
+      state = next;
+      last = event;
+    }
+  }
+  if (!seen) throw new ProblemException(404, 'NOT_FOUND', `commitment ${id} does not exist`);
+  if (cutoff && 'revision' in cutoff && cutoff.revision > lastRevision) {
+    throw new ProblemException(
+      404,
+      'NOT_FOUND',
+      `commitment ${id} has no revision ${cutoff.revision}: its last revision is ${lastRevision}`,
+      { lastRevision },
+    );
+  }
+  if (!last || state.status === 'none') {
+    throw new ProblemException(404, 'NOT_FOUND', `commitment ${id} did not exist yet at ${describe(cutoff)}`);
+  }
+  const row: CommitmentRow = {
+    id: state.commitmentId,
+    agreement_id: state.agreementId,
+    title: state.title,
+    description: state.description,
+    domain: state.domain,
+    proposing_party: state.owner,
+    lead_agencies: JSON.stringify(state.leadAgencies),
+    status: state.status,
+    overdue: state.overdueFor !== null ? 1 : 0,
+    overdue_for: state.overdueFor,
+    due_date: state.dueDate,
+    priority: state.priority,
+    progress: state.progress,
+    revision: last.revision,
+    position: last.position,
+    created_at: createdAt,
+    updated_at: eventTime(last),
+    state: '',
+  };
+  return { ...toCommitmentView(row), asOfRevision: last.revision };
+}
+
+function describe(cutoff: Cutoff): string {
+  if (!cutoff) return 'the head';
+  return 'revision' in cutoff ? `revision ${cutoff.revision}` : cutoff.asOf;
+}

@@ -1,0 +1,141 @@
+import { eventInstant, readLogPages } from '@accord/audit';
+import {
+  evolveAgreement,
+  evolveCommitment,
+  initialAgreementState,
+  initialCommitmentState,
+  type Agreement,
+  type AgreementEvent,
+  type Commitment,
+  type CommitmentEvent,
+} from '@accord/commitments';
+import {
+  evolveSession,
+  initialSessionState,
+  type ExistingSession,
+  type Session,
+  type SessionEvent,
+} from '@accord/committee';
+import type { EventStore } from '@accord/event-store';
+import { Inject } from '@nestjs/common';
+import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
+import { EVENT_STORE } from '../event-store/event-store.module';
+import { ProblemException } from '../http/problem';
+import type { Dashboard } from '../queries/session-and-dashboard.queries';
+
+export interface DashboardAsOf extends Dashboard {
+  /** The instant asked for; `position` is the last event replayed. */
+  asOf: string;
+}
+
+export class GetDashboardAsOfQuery extends Query<DashboardAsOf> {
+  constructor(
+    readonly agreementId: string,
+    readonly asOf: string,
+    readonly asOfMs: number,
+  ) {
+    super();
+  }
+}
+
+/**
+ * The dashboard as it stood at an instant, replayed from the log (not from the read
+ * models, which hold only the present): the agreement's, its commitments' and its
+ * sessions' streams folded with the deciders' evolve, up to the first event of the log
+ * that occurred after the instant. Then the same counts, overdue list and awaited
+ * positions as GetDashboardHandler's queries, in the same order.
+ */
+@QueryHandler(GetDashboardAsOfQuery)
+export class GetDashboardAsOfHandler implements IQueryHandler<GetDashboardAsOfQuery> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async execute({ agreementId, asOf, asOfMs }: GetDashboardAsOfQuery): Promise<DashboardAsOf> {
+    let agreement: Agreement = initialAgreementState;
+    const commitments = new Map<string, Commitment>();
+    const sessions = new Map<string, Session>();
+    // Streams of other agreements, known from their first event; their later events are skipped.
+    const others = new Set<string>();
+    let position = 0;
+    replay: for await (const page of readLogPages(this.store)) {
+      for (const event of page) {
+        if (eventInstant(event) > asOfMs) break replay;
+        position = event.position;
+        const { streamId } = event;
+        if (others.has(streamId)) continue;
+        if (streamId === `agreement-${agreementId}`) {
+          agreement = evolveAgreement(agreement, event as unknown as AgreementEvent);
+        } else if (streamId.startsWith('commitment-')) {
+          const next = evolveCommitment(
+            commitments.get(streamId) ?? initialCommitmentState,
+            event as unknown as CommitmentEvent,
+          );
+          if (next.status === 'none') continue;
+          if (next.agreementId === agreementId) commitments.set(streamId, next);
+          else others.add(streamId);
+        } else if (streamId.startsWith('session-')) {
+          const next = evolveSession(sessions.get(streamId) ?? initialSessionState, event as unknown as SessionEvent);
+          if (next.status === 'none') continue;
+          if (next.agreementId === agreementId) sessions.set(streamId, next);
+          else others.add(streamId);
+        }
+      }
+    }
+    if (agreement.status === 'none') {
+      throw new ProblemException(404, 'NOT_FOUND', `agreement ${agreementId} did not exist at ${asOf}`);
+    }
+
+    const groups = new Map<string, Dashboard['counts'][number]>();
+    const overdue: Dashboard['overdue'] = [];
+    for (const c of commitments.values()) {
+      if (c.status === 'none') continue;
+      const key = JSON.stringify([c.status, c.domain, c.owner]);
+      const group = groups.get(key);
+      if (group) group.count++;
+      else groups.set(key, { status: c.status, domain: c.domain, party: c.owner, count: 1 });
+      if (c.overdueFor !== null) {
+        overdue.push({
+          id: c.commitmentId,
+          title: c.title,
+          domain: c.domain,
+          party: c.owner,
+          dueDate: c.dueDate,
+          status: c.status,
+        });
+      }
+    }
+    const counts = [...groups.values()].sort(
+      (a, b) => byText(a.status, b.status) || byText(a.domain, b.domain) || byText(a.party, b.party),
+    );
+    overdue.sort((a, b) => byText(a.dueDate, b.dueDate) || byText(a.id, b.id));
+
+    const open = [...sessions.values()]
+      .filter((s): s is ExistingSession => s.status === 'open')
+      .sort((a, b) => byText(a.scheduledFor, b.scheduledFor) || byText(a.sessionId, b.sessionId));
+    const awaitingPositions: Dashboard['awaitingPositions'] = {};
+    for (const session of open) {
+      for (const party of session.parties) awaitingPositions[party] ??= [];
+      for (const item of session.items) {
+        if (item.status !== 'open') continue;
+        for (const party of session.parties) {
+          if (!item.positions[party]) {
+            awaitingPositions[party].push({
+              sessionId: session.sessionId,
+              itemId: item.itemId,
+              commitmentId: item.commitmentId,
+              kind: item.kind,
+            });
+          }
+        }
+      }
+    }
+    return { agreementId, position, counts, overdue, awaitingPositions, asOf };
+  }
+}
+
+/** SQLite's ORDER BY on text: UTF-8 bytes (code points), NULL first. */
+function byText(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}

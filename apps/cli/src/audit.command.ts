@@ -1,0 +1,156 @@
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import {
+  digestLog,
+  findHeadPosition,
+  InvalidDigestError,
+  parseLogDigest,
+  verifyLog,
+  verifyLogInWorkers,
+  type BrokenLink,
+  type LogDigest,
+  type VerifyReport,
+} from '@accord/audit';
+import type { EventStore } from '@accord/event-store';
+import { DEFAULT_STORE_URL, openEventStore, parseStoreUrl } from '@accord/store-factory';
+import { Command } from 'commander';
+import { CliError } from './keys.command';
+import { progressBar } from './progress';
+
+/** Exit status of `audit verify` when the log is broken (1 is left to crashes, 2 to usage errors). */
+export const BROKEN_LOG_EXIT_CODE = 3;
+
+const storeOption = ['--store <url>', 'event store URL (default: $ACCORD_STORE or sqlite:./data/accord.db)'] as const;
+
+/** `accord audit verify|digest`: check the hash chains and the global order; print the running digest. */
+export function auditCommand(): Command {
+  const audit = new Command('audit').description('verify the event log and print its digest');
+
+  audit
+    .command('verify')
+    .description(
+      "recompute every hash, check each stream's chain and revisions and the global order, and report the first broken link",
+    )
+    .option(...storeOption)
+    .option('--digest <file>', 'a digest saved earlier ({position, count, digest}): the log must still extend it')
+    .option(
+      '--workers <n>',
+      'worker threads that recompute hashes, for SQLite files and PostgreSQL (0: all in this thread)',
+      parseWorkers,
+      Math.min(8, availableParallelism() > 1 ? availableParallelism() : 0),
+    )
+    .option('--json', 'print the report as JSON')
+    .addHelpText(
+      'after',
+      `\nExit status: 0 intact, ${BROKEN_LOG_EXIT_CODE} broken (the first broken link is printed), 2 usage error, 1 failure.`,
+    )
+    .action(async (options: { store?: string; digest?: string; workers: number; json?: boolean }) => {
+      const saved = options.digest === undefined ? undefined : readDigestFile(options.digest);
+      const url = options.store ?? process.env.ACCORD_STORE ?? DEFAULT_STORE_URL;
+      await withStore(url, async (store) => {
+        const bar = process.stderr.isTTY ? progressBar('verify', await findHeadPosition(store)) : undefined;
+        const verifyOptions = {
+          digest: saved,
+          onProgress: bar ? ({ position }: { position: number }) => bar.update(position) : undefined,
+        };
+        let report: VerifyReport;
+        try {
+          // Worker threads need a store each can open and whose positions are dense enough to cut into ranges.
+          report =
+            options.workers > 0 && inWorkers(url)
+              ? await verifyLogInWorkers(url, { ...verifyOptions, workers: options.workers })
+              : await verifyLog(store, verifyOptions);
+        } finally {
+          bar?.stop();
+        }
+        process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : describeReport(report, saved));
+        if (!report.intact) process.exitCode = BROKEN_LOG_EXIT_CODE;
+      });
+    });
+
+  audit
+    .command('digest')
+    .description('print the running digest of the log as {position, count, digest}, as GET /audit/digest does')
+    .option(...storeOption)
+    .action(async (options: { store?: string }) => {
+      await withStore(options.store ?? process.env.ACCORD_STORE ?? DEFAULT_STORE_URL, async (store) => {
+        process.stdout.write(`${JSON.stringify(await digestLog(store))}\n`);
+      });
+    });
+  return audit;
+}
+
+async function withStore(url: string, work: (store: EventStore) => Promise<void>): Promise<void> {
+  const store = await openEventStore(url);
+  try {
+    await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+function parseWorkers(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0 || n > 64) throw new CliError(`--workers must be a whole number from 0 to 64`);
+  return n;
+}
+
+function inWorkers(url: string): boolean {
+  const location = parseStoreUrl(url);
+  return (location.kind === 'sqlite' && location.filename !== ':memory:') || location.kind === 'postgres';
+}
+
+function readDigestFile(file: string): LogDigest {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read the digest file ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return parseLogDigest(JSON.parse(text));
+  } catch (error) {
+    if (error instanceof SyntaxError || error instanceof InvalidDigestError) {
+      throw new CliError(`${file} is not a saved digest ({position, count, digest}): ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+const number = (n: number): string => n.toLocaleString('en-US');
+
+function describeReport(report: VerifyReport, saved: LogDigest | undefined): string {
+  const seconds = report.elapsedMs / 1000;
+  const rate = seconds > 0 ? Math.round(report.events / seconds) : report.events;
+  const counted = `${number(report.events)} events in ${number(report.streams)} streams`;
+  if (!report.intact) {
+    return `${describeLink(report.brokenLink!)}\nverified ${counted} before it (${seconds.toFixed(2)} s)\n`;
+  }
+  const lines = [
+    `intact: ${counted} verified in ${seconds.toFixed(2)} s (${number(rate)} events/s)`,
+    `digest: ${JSON.stringify(report.digest)}`,
+  ];
+  if (saved) {
+    const here = report.savedDigest?.positionHere ?? 0;
+    lines.push(
+      `the log extends the saved digest of ${number(saved.count)} events` +
+        (here === saved.position
+          ? ` (position ${saved.position})`
+          : ` (its last event is at position ${here} here, ${saved.position} where it was saved: the log was copied)`),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function describeLink(link: BrokenLink): string {
+  const where =
+    link.streamId === null
+      ? 'at the end of the log'
+      : `at position ${link.position}, ${link.streamId} revision ${link.revision}`;
+  return [
+    `BROKEN ${where}: ${link.problem}`,
+    `  expected: ${link.expected}`,
+    `  found:    ${link.found}`,
+    `  ${link.detail}`,
+  ].join('\n');
+}

@@ -1,0 +1,491 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { computeEventHash, digestLog, GENESIS_HASH } from '@accord/audit';
+import { describeTamperCases, type EventTable, type RawEventRow } from '@accord/audit/testing/tamper.suite';
+import type { RecordedEvent } from '@accord/event-store';
+import { SqliteEventStore } from '@accord/event-store-sqlite';
+import Database from 'better-sqlite3';
+import { Workers } from '../apps/api/src/committee/workers.module';
+import { ADMIN_KEY, MOROCCO_QATAR, startTestApp, type TestApp } from './support/test-app';
+
+const run = promisify(execFile);
+const ACCORD = join(__dirname, '..', 'bin', 'accord.js');
+
+/** Runs the compiled CLI; resolves with its exit code and output, whatever the code. */
+async function accord(args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [ACCORD, ...args], { env: { ...process.env, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
+    return { code, stdout, stderr };
+  }
+}
+
+/**
+ * Fakes Date only (timers stay real), so that every instant the app reads (the command's
+ * now, the deadline watcher's today) comes from the test, and moves forwards only.
+ */
+const time = {
+  start(iso: string): void {
+    jest.useFakeTimers({
+      doNotFake: [
+        'hrtime',
+        'nextTick',
+        'performance',
+        'queueMicrotask',
+        'requestAnimationFrame',
+        'cancelAnimationFrame',
+        'requestIdleCallback',
+        'cancelIdleCallback',
+        'setImmediate',
+        'clearImmediate',
+        'setInterval',
+        'clearInterval',
+        'setTimeout',
+        'clearTimeout',
+      ],
+      now: Date.parse(iso),
+    });
+  },
+  advance(minutes = 7): void {
+    jest.setSystemTime(Date.now() + minutes * 60_000);
+  },
+  set(iso: string): void {
+    jest.setSystemTime(Date.parse(iso));
+  },
+  stop(): void {
+    jest.useRealTimers();
+  },
+};
+
+/** The SQLite store's table, opened beside the store: what someone with the file could do. */
+function sqliteTable(file: string): EventTable & { close(): void } {
+  const db = new Database(file);
+  const row = (position: number): RawEventRow => {
+    const found = db
+      .prepare('SELECT position, stream_id AS streamId, revision, id, data, metadata FROM events WHERE position = ?')
+      .get(position) as RawEventRow | undefined;
+    if (!found) throw new Error(`no event at position ${position}`);
+    return found;
+  };
+  return {
+    row: async (position) => row(position),
+    async update(position, changes) {
+      for (const [column, value] of Object.entries(changes)) {
+        if (!['id', 'data', 'metadata'].includes(column)) throw new Error(column);
+        db.prepare(`UPDATE events SET ${column} = ? WHERE position = ?`).run(value, position);
+      }
+    },
+    async delete(position) {
+      db.prepare('DELETE FROM events WHERE position = ?').run(position);
+    },
+    async swapPositions(a, b) {
+      const move = db.prepare('UPDATE events SET position = ? WHERE position = ?');
+      db.transaction(() => {
+        move.run(-1, a);
+        move.run(a, b);
+        move.run(b, -1);
+      })();
+    },
+    close: () => db.close(),
+  };
+}
+
+describeTamperCases('SQLite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'accord-tamper-'));
+  const file = join(dir, 'accord.db');
+  const store = await SqliteEventStore.open(file);
+  const table = sqliteTable(file);
+  return {
+    store,
+    table,
+    workerUrl: `sqlite:${file}`,
+    async dispose() {
+      table.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('auditors over HTTP', () => {
+  let t: TestApp;
+  let workers: Workers;
+  let secretariat: string;
+  let ma: string;
+  let maDelegate: string;
+  let qaDelegate: string;
+  let auditor: string;
+  let agreementId: string;
+
+  beforeAll(async () => {
+    time.start('2027-01-04T09:00:00Z');
+    t = await startTestApp();
+    workers = t.app.get(Workers);
+    secretariat = await t.createKey('secretariat');
+    ma = await t.createKey('integration', 'MA');
+    maDelegate = await t.createKey('delegate', 'MA');
+    qaDelegate = await t.createKey('delegate', 'QA');
+    auditor = await t.createKey('auditor');
+    time.advance();
+    agreementId = (await t.post('/agreements', MOROCCO_QATAR, secretariat)).json().id;
+  });
+  afterAll(async () => {
+    await t.close();
+    time.stop();
+  });
+
+  const get = (url: string, key = auditor) => t.request({ method: 'GET', url, key });
+
+  /** Sends a command at a later instant, expects success, and waits for the process manager. */
+  async function ok(url: string, body: unknown, key: string, status = 200) {
+    time.advance();
+    const response = await t.post(url, body, key);
+    if (response.statusCode !== status) throw new Error(`${url}: ${response.statusCode} ${response.body}`);
+    const json = response.json();
+    expect(await workers.processManager.waitFor(json.position)).toBe(true);
+    return json;
+  }
+
+  async function sessionWith(commitmentId: string, kind: string, extra: Record<string, unknown> = {}) {
+    const scheduledFor = new Date(Date.now() + 86_400_000).toISOString();
+    const sessionId = (await ok('/sessions', { agreementId, scheduledFor, venue: 'Rabat' }, secretariat, 201)).id;
+    const itemId = (await ok(`/sessions/${sessionId}/agenda`, { commitmentId, kind, ...extra }, secretariat)).itemId;
+    await ok(`/sessions/${sessionId}/open`, { attendance: ['MA', 'QA'] }, secretariat);
+    return { sessionId, itemId };
+  }
+
+  async function agree(sessionId: string, itemId: string, position: string) {
+    await ok(`/sessions/${sessionId}/positions`, { itemId, position }, maDelegate);
+    await ok(`/sessions/${sessionId}/positions`, { itemId, position }, qaDelegate);
+  }
+
+  it('replays a commitment at every revision and instant exactly as the API served it then', async () => {
+    const id = (
+      await ok(
+        '/commitments',
+        {
+          agreementId,
+          title: 'Joint cybercrime investigation unit',
+          description: 'Shared forensic lab',
+          domain: 'cybercrime',
+          leadAgencies: ['DGSN'],
+          dueDate: '2027-06-30',
+        },
+        ma,
+        201,
+      )
+    ).id;
+    // What GET /commitments/{id} answered right after each revision, and the dashboard with it.
+    const served: Record<string, unknown>[] = [];
+    const dashboards: { at: string; body: Record<string, unknown> }[] = [];
+    const record = async () => {
+      const fresh = (await get(`/commitments/${id}/events?fromRevision=${served.length}`)).json()
+        .items as RecordedEvent[];
+      expect(fresh.length).toBeLessThanOrEqual(1);
+      for (const event of fresh) {
+        const view = (await get(`/commitments/${id}?after=${event.position}`)).json();
+        expect(view.revision).toBe(event.revision);
+        served.push(view);
+      }
+      // The dashboard at the head of the log: every event so far occurred at or before the head's instant.
+      const head = (await t.log()).at(-1)!;
+      const dashboard = await get(`/agreements/${agreementId}/dashboard?after=${head.position}`);
+      dashboards.push({ at: String(head.metadata.occurredAt), body: dashboard.json() });
+    };
+    await record();
+    await ok(`/commitments/${id}/revise`, { title: 'Joint cybercrime unit' }, ma);
+    await record();
+    const review = await sessionWith(id, 'review');
+    await record();
+    await agree(review.sessionId, review.itemId, 'approve');
+    await record();
+    await ok(`/commitments/${id}/start`, {}, ma);
+    await record();
+    await ok(`/commitments/${id}/progress`, { percent: 40, narrative: 'Lab equipped' }, ma);
+    await record();
+    time.set('2027-07-02T08:00:00Z');
+    const head = (await t.log()).at(-1)!.position;
+    expect(await workers.projections.waitFor('commitments', head)).toBe(true);
+    expect(await workers.deadlines.tick()).toBe(1);
+    await record();
+    const extension = await sessionWith(id, 'extension', { proposedDueDate: '2027-12-31' });
+    await record();
+    await agree(extension.sessionId, extension.itemId, 'grant');
+    await record();
+    await ok(`/commitments/${id}/progress`, { percent: 100, narrative: 'First joint case closed' }, ma);
+    await record();
+    await ok(
+      `/commitments/${id}/complete`,
+      { summary: 'The unit runs', evidence: [{ title: 'Report', uri: 'https://e.org/r' }] },
+      ma,
+    );
+    await record();
+
+    const events = (await get(`/commitments/${id}/events?limit=1000`)).json().items as RecordedEvent[];
+    expect(served).toHaveLength(events.length);
+    expect(served.length).toBeGreaterThanOrEqual(10);
+    expect(served.some((view) => view.overdue === true)).toBe(true);
+    for (let i = 1; i < events.length; i++) {
+      expect(Date.parse(String(events[i].metadata.occurredAt))).toBeGreaterThan(
+        Date.parse(String(events[i - 1].metadata.occurredAt)),
+      );
+    }
+
+    for (const [revision, view] of served.entries()) {
+      const byRevision = await get(`/commitments/${id}/state?revision=${revision}`);
+      expect(byRevision.statusCode).toBe(200);
+      expect(byRevision.json()).toEqual({ ...view, asOfRevision: revision });
+      const at = String(events[revision].metadata.occurredAt);
+      const justAfter = new Date(Date.parse(at) + 1).toISOString();
+      for (const instant of [at, justAfter]) {
+        const byInstant = await get(`/commitments/${id}/state?asOf=${encodeURIComponent(instant)}`);
+        expect(byInstant.json()).toEqual({ ...view, asOfRevision: revision });
+      }
+    }
+    const current = await get(`/commitments/${id}/state`);
+    expect(current.json()).toEqual({ ...served.at(-1), asOfRevision: served.length - 1 });
+
+    expect(dashboards.some(({ body }) => (body.overdue as unknown[]).length > 0)).toBe(true);
+    expect(dashboards.some(({ body }) => Object.keys(body.awaitingPositions as object).length > 0)).toBe(true);
+    for (const { at, body } of dashboards) {
+      const replayed = await get(`/agreements/${agreementId}/dashboard?asOf=${encodeURIComponent(at)}`, secretariat);
+      expect(replayed.statusCode).toBe(200);
+      const { position: _live, ...expected } = body;
+      const { position, asOf, ...actual } = replayed.json();
+      expect(actual).toEqual(expected);
+      expect(asOf).toBe(at);
+      expect(position).toBeGreaterThan(0);
+    }
+    const before = new Date(Date.parse(String(events[0].metadata.occurredAt)) - 1).toISOString();
+    expect((await get(`/commitments/${id}/state?asOf=${encodeURIComponent(before)}`)).statusCode).toBe(404);
+    expect((await get(`/agreements/${agreementId}/dashboard?asOf=2020-01-01T00:00:00Z`)).statusCode).toBe(404);
+  });
+
+  it('serves raw events with their hashes, page by page', async () => {
+    const id = (
+      await ok(
+        '/commitments',
+        {
+          agreementId,
+          title: 'Border data exchange',
+          description: 'd',
+          domain: 'border security',
+          leadAgencies: ['X'],
+        },
+        ma,
+        201,
+      )
+    ).id;
+    for (let i = 0; i < 4; i++) await ok(`/commitments/${id}/revise`, { title: `Border data exchange ${i}` }, ma);
+    const all = await t.store.readStream(`commitment-${id}`);
+    const page = await get(`/commitments/${id}/events?fromRevision=1&limit=3`);
+    expect(page.statusCode).toBe(200);
+    expect(page.json()).toEqual({ items: JSON.parse(JSON.stringify(all.slice(1, 4))) });
+    for (const event of page.json().items as RecordedEvent[]) {
+      expect(event.metadata.hash).toBe(computeEventHash(event));
+    }
+    expect(page.json().items[0].metadata.prevHash).toBe(all[0].metadata.hash);
+    expect((await get(`/commitments/${id}/events?fromRevision=5`)).json()).toEqual({ items: [] });
+  });
+
+  it('answers 400 for bad parameters and 404 for what does not exist', async () => {
+    const id = (
+      await ok(
+        '/commitments',
+        { agreementId, title: 'Crisis drill', description: 'd', domain: 'counter-terrorism', leadAgencies: ['X'] },
+        ma,
+        201,
+      )
+    ).id;
+    for (const query of [
+      'revision=-1',
+      'revision=1.5',
+      'revision=abc',
+      'asOf=yesterday',
+      'asOf=2027-01-01',
+      'revision=0&asOf=2027-01-01T00:00:00Z',
+      'extra=1',
+    ]) {
+      const response = await get(`/commitments/${id}/state?${query}`);
+      expect({ query, status: response.statusCode, code: response.json().code }).toEqual({
+        query,
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      });
+    }
+    for (const query of ['limit=0', 'limit=1001', 'fromRevision=-1']) {
+      expect((await get(`/commitments/${id}/events?${query}`)).statusCode).toBe(400);
+    }
+    expect((await get(`/agreements/${agreementId}/dashboard?asOf=soon`, secretariat)).statusCode).toBe(400);
+    expect((await get(`/commitments/not-a-uuid/state`)).statusCode).toBe(400);
+
+    const beyond = await get(`/commitments/${id}/state?revision=1`);
+    expect(beyond.statusCode).toBe(404);
+    expect(beyond.json()).toMatchObject({ code: 'NOT_FOUND', lastRevision: 0 });
+    const unknown = '0b6c3a52-3f6e-4d7b-9b7e-0c9f1f0e0a11';
+    expect((await get(`/commitments/${unknown}/state`)).statusCode).toBe(404);
+    expect((await get(`/commitments/${unknown}/events`)).statusCode).toBe(404);
+  });
+
+  it('lets auditors and admins read, others not, and an auditor never write', async () => {
+    const id = (
+      await ok(
+        '/commitments',
+        { agreementId, title: 'Stadium security', description: 'd', domain: 'stadium security', leadAgencies: ['X'] },
+        ma,
+        201,
+      )
+    ).id;
+    for (const url of ['/audit/digest', `/commitments/${id}/state`, `/commitments/${id}/events`]) {
+      expect((await get(url, auditor)).statusCode).toBe(200);
+      expect((await get(url, ADMIN_KEY)).statusCode).toBe(200);
+      for (const key of [ma, secretariat, maDelegate]) expect((await get(url, key)).statusCode).toBe(403);
+    }
+    const before = (await t.log()).length;
+    const writes = [
+      t.post(
+        '/commitments',
+        { agreementId, title: 'x', description: 'd', domain: 'cybercrime', leadAgencies: ['X'] },
+        auditor,
+      ),
+      t.post(`/commitments/${id}/revise`, { title: 'y' }, auditor),
+      t.post('/agreements', MOROCCO_QATAR, auditor),
+      t.post('/sessions', { agreementId, scheduledFor: '2027-09-01T09:00:00Z', venue: 'Doha' }, auditor),
+    ];
+    for (const response of await Promise.all(writes)) {
+      expect(response.statusCode).toBe(403);
+      expect(response.json().code).toBe('FORBIDDEN');
+    }
+    expect((await t.log()).length).toBe(before);
+  });
+
+  it('serves the running digest, advancing it as the log grows', async () => {
+    const first = await get('/audit/digest');
+    expect(first.statusCode).toBe(200);
+    const log = await t.log();
+    let digest = GENESIS_HASH;
+    for (const event of log) {
+      digest = createHash('sha256').update(`${digest}${event.metadata.hash}`).digest('hex');
+    }
+    expect(first.json()).toEqual({ position: log.at(-1)!.position, count: log.length, digest });
+    expect(await digestLog(t.store)).toEqual(first.json());
+
+    const written = await ok(
+      '/commitments',
+      { agreementId, title: 'Liaison officers', description: 'd', domain: 'cybercrime', leadAgencies: ['X'] },
+      ma,
+      201,
+    );
+    const added = await t.store.readAll({ after: log.at(-1)!.position });
+    const [again, concurrent] = await Promise.all([get('/audit/digest'), get('/audit/digest')]);
+    expect(again.json()).toEqual(concurrent.json());
+    expect(again.json()).toMatchObject({ count: log.length + added.length, position: written.position });
+    const step = added.reduce(
+      (d, event) => createHash('sha256').update(`${d}${event.metadata.hash}`).digest('hex'),
+      digest,
+    );
+    expect(again.json().digest).toBe(step);
+  });
+});
+
+describe('npx accord audit', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'accord-cli-audit-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('verifies a log written by the API, proves it extends a saved digest, and names the first broken link', async () => {
+    const t = await startTestApp({ dir });
+    const secretariat = await t.createKey('secretariat');
+    const ma = await t.createKey('integration', 'MA');
+    const auditor = await t.createKey('auditor');
+    const agreementId = (await t.post('/agreements', MOROCCO_QATAR, secretariat)).json().id;
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const body = {
+        agreementId,
+        title: `Commitment ${i}`,
+        description: 'd',
+        domain: 'cybercrime',
+        leadAgencies: ['X'],
+      };
+      const id = (await t.post('/commitments', body, ma)).json().id;
+      ids.push(id);
+      await t.post(`/commitments/${id}/revise`, { title: `Commitment ${i}, revised` }, ma);
+    }
+    const served = (await t.request({ method: 'GET', url: '/audit/digest', key: auditor })).body;
+    const digestFile = join(dir, 'digest.json');
+    writeFileSync(digestFile, served);
+    const log = await t.log();
+    await t.close();
+
+    const env = { ACCORD_STORE: `sqlite:${join(dir, 'accord.db')}` };
+    const printed = await accord(['audit', 'digest'], env);
+    expect(printed.code).toBe(0);
+    expect(JSON.parse(printed.stdout)).toEqual(JSON.parse(served));
+
+    const intact = await accord(['audit', 'verify'], env);
+    expect(intact).toMatchObject({ code: 0 });
+    expect(intact.stdout).toMatch(
+      new RegExp(
+        `intact: ${log.length} events in ${1 + ids.length} streams verified in [\\d.]+ s \\([\\d,]+ events/s\\)`,
+      ),
+    );
+    const extended = await accord(['audit', 'verify', '--digest', digestFile], env);
+    expect(extended.code).toBe(0);
+    expect(extended.stdout).toMatch(/the log extends the saved digest of \d+ events/);
+
+    // Commitment 2 rewritten, its chain recomputed: self-consistent, caught only by the digest.
+    const table = sqliteTable(join(dir, 'accord.db'));
+    const stream = log.filter((e) => e.streamId === `commitment-${ids[2]}`);
+    let prevHash = GENESIS_HASH;
+    for (const event of stream) {
+      const data = { ...(event.data as object), ...(event.revision === 0 ? { title: 'Something else' } : {}) };
+      const { hash: _hash, ...rest } = event.metadata;
+      const metadata = { ...rest, prevHash };
+      const hash = computeEventHash({ ...event, data, metadata });
+      await table.update(event.position, {
+        data: JSON.stringify(data),
+        metadata: JSON.stringify({ ...metadata, hash }),
+      });
+      prevHash = hash;
+    }
+    expect(await accord(['audit', 'verify'], env)).toMatchObject({ code: 0 });
+    const rewritten = await accord(['audit', 'verify', '--store', env.ACCORD_STORE, '--digest', digestFile]);
+    expect(rewritten.code).toBe(3);
+    expect(rewritten.stdout).toMatch(/^BROKEN at position \d+, commitment-[\w-]+ revision \d+: digest-mismatch/);
+
+    // One byte of commitment 4's proposal.
+    const target = log.find((e) => e.streamId === `commitment-${ids[4]}` && e.revision === 0)!;
+    const row = await table.row(target.position);
+    await table.update(target.position, { data: row.data.replace('Commitment 4', 'Commitment 5') });
+    table.close();
+    const broken = await accord(['audit', 'verify', '--json'], env);
+    expect(broken.code).toBe(3);
+    expect(JSON.parse(broken.stdout)).toMatchObject({
+      intact: false,
+      brokenLink: {
+        problem: 'hash-mismatch',
+        streamId: target.streamId,
+        revision: 0,
+        position: target.position,
+        found: target.metadata.hash,
+      },
+    });
+    const human = await accord(['audit', 'verify'], env);
+    expect(human.stdout).toContain(
+      `BROKEN at position ${target.position}, ${target.streamId} revision 0: hash-mismatch`,
+    );
+
+    expect((await accord(['audit', 'verify', '--digest', join(dir, 'nope.json')], env)).code).toBe(2);
+    writeFileSync(join(dir, 'bad.json'), '{"position":1}');
+    expect((await accord(['audit', 'verify', '--digest', join(dir, 'bad.json')], env)).code).toBe(2);
+  });
+});
