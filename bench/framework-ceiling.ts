@@ -1,0 +1,97 @@
+/**
+ * The framework's ceiling: the progress route on bare NestJS-on-Fastify with accord's own
+ * authentication (AuthGuard: Bearer key → SHA-256 → key lookup, cached), validation
+ * (the global ValidationPipe and ReportProgressDto) and error filter, answering from memory
+ * instead of reading, deciding and appending. Run by `npm run bench` as a child process:
+ *
+ *     ACCORD_BENCH_KEY=<key> PORT=<port> node dist/bench/framework-ceiling.js
+ */
+import 'reflect-metadata';
+import { Body, Controller, Get, HttpCode, Module, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE, NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Public, Roles } from '../apps/api/src/auth/auth.decorators';
+import { ApiKeys, hashKey } from '../apps/api/src/auth/api-keys.service';
+import { AuthGuard } from '../apps/api/src/auth/auth.guard';
+import type { ApiKeyRecord, ApiStateStore, IdempotencyRecord } from '../apps/api/src/state/api-state.port';
+import { ReportProgressDto } from '../apps/api/src/commitments/commitment.dto';
+import { ProblemDetailsFilter } from '../apps/api/src/http/problem-details.filter';
+import { createValidationPipe } from '../apps/api/src/http/validation.pipe';
+
+/** Keys in a Map: the lookup the API does once per key before its cache answers. */
+class MemoryApiState implements ApiStateStore {
+  private readonly keys = new Map<string, ApiKeyRecord>();
+  async putKey(record: ApiKeyRecord): Promise<void> {
+    this.keys.set(record.keyHash, record);
+  }
+  async findKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined> {
+    return this.keys.get(keyHash);
+  }
+  async findKeyById(id: string): Promise<ApiKeyRecord | undefined> {
+    return [...this.keys.values()].find((k) => k.id === id);
+  }
+  async getIdempotency(): Promise<IdempotencyRecord | undefined> {
+    return undefined;
+  }
+  async putIdempotency(): Promise<void> {}
+  async close(): Promise<void> {}
+}
+
+const uuid = new ParseUUIDPipe();
+const revisions = new Map<string, number>();
+let position = 0;
+
+@Controller()
+class CeilingController {
+  @Get('health')
+  @Public()
+  health() {
+    return { status: 'ok' };
+  }
+
+  @Post('commitments/:id/progress')
+  @HttpCode(200)
+  @Roles('integration', 'delegate', 'secretariat')
+  progress(@Param('id', uuid) id: string, @Body() body: ReportProgressDto) {
+    const revision = (revisions.get(id) ?? 3) + 1;
+    revisions.set(id, revision);
+    void body;
+    return { id, revision, position: ++position, events: [{ type: 'ProgressReported', revision }] };
+  }
+}
+
+async function main(): Promise<void> {
+  const state = new MemoryApiState();
+  const key = process.env.ACCORD_BENCH_KEY;
+  if (!key) throw new Error('ACCORD_BENCH_KEY is required');
+  await state.putKey({
+    id: 'bench-integration',
+    name: 'bench integration',
+    role: 'integration',
+    party: 'MA',
+    keyHash: hashKey(key),
+    createdAt: new Date().toISOString(),
+  });
+
+  @Module({
+    controllers: [CeilingController],
+    providers: [
+      { provide: ApiKeys, useValue: new ApiKeys(state) },
+      { provide: APP_GUARD, useClass: AuthGuard },
+      { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+      { provide: APP_PIPE, useFactory: createValidationPipe },
+    ],
+  })
+  class CeilingModule {}
+
+  // The API's adapter options (create-app.ts: a 1 MiB body limit).
+  const adapter = new FastifyAdapter({ bodyLimit: 1024 * 1024, forceCloseConnections: 'idle' });
+  const app = await NestFactory.create<NestFastifyApplication>(CeilingModule, adapter, { logger: false });
+  process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
+  await app.listen({ port: Number(process.env.PORT ?? 0), host: process.env.HOST ?? '127.0.0.1' });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
