@@ -18,6 +18,28 @@ const runnerOf = (client: Pool | PoolClient): SqlRunner => ({
     (await client.query(toPostgresPlaceholders(sql), params as unknown[])).rowCount ?? 0,
 });
 
+/**
+ * Creates the schema if it is missing, under the same advisory lock the PostgreSQL event
+ * store takes for its migrations, so that the two never race to create it.
+ */
+async function ensureSchema(pool: Pool, schema: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+      `accord.event-store.migrate:${schema}`,
+    ]);
+    const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+    if (exists.rowCount === 0) await client.query(`CREATE SCHEMA "${schema}"`);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
 /** SqlDb on a pg pool, in one schema (search_path set on every connection). */
 export class PostgresDb implements SqlDb {
   readonly dialect = 'postgres' as const;
@@ -34,7 +56,10 @@ export class PostgresDb implements SqlDb {
     });
     this.runner = runnerOf(this.pool);
     // The schema may not exist yet (the event store creates it too; either may come first).
-    if (schema) this.ready = this.pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`).then(() => undefined);
+    if (schema) {
+      this.ready = ensureSchema(this.pool, schema);
+      this.ready.catch(() => undefined); // reported by the first operation that awaits it
+    }
   }
 
   async query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]> {
