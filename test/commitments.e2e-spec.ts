@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { computeEventHash, GENESIS_HASH } from '@accord/audit';
-import { CommandBus } from '@nestjs/cqrs';
-import type { CommandMeta } from '../apps/api/src/commands/command-runner';
-import { CommitmentCommandInput, CommitmentCommandMessage } from '../apps/api/src/commands/commitment.command';
+import { decide as sendInternal } from './support/internal-commands';
 import { ADMIN_KEY, MOROCCO_QATAR, startTestApp, TestApp } from './support/test-app';
 
 describe('commitments over HTTP (real app, SQLite)', () => {
@@ -43,23 +41,8 @@ describe('commitments over HTTP (real app, SQLite)', () => {
   }
 
   /** Committee decisions are internal commands: the session process manager sends them (#4). */
-  function decide(commitmentId: string, type: string, data: Record<string, unknown> = {}) {
-    const now = new Date().toISOString();
-    const actor = { id: 'committee', role: 'system' as const };
-    const meta: CommandMeta = {
-      commandId: randomUUID(),
-      correlationId: randomUUID(),
-      causationId: randomUUID(),
-      actor,
-      now,
-    };
-    const command = {
-      type,
-      data: { commitmentId, ...data },
-      context: { actor, now },
-    } as unknown as CommitmentCommandInput;
-    return t.app.get(CommandBus).execute(new CommitmentCommandMessage(command, meta));
-  }
+  const decide = (commitmentId: string, type: string, data: Record<string, unknown> = {}) =>
+    sendInternal(t, commitmentId, type, data);
 
   async function eventsOf(commitmentId: string) {
     return t.store.readStream(`commitment-${commitmentId}`);
