@@ -1,7 +1,7 @@
 import { COMMITTEE_ROLES, requireOwningParty, requirePartyActor, requireRole } from './actor.policy';
 import type { AgreementContext } from './agreement.context';
 import { assertNever } from './assert-never';
-import { requireUtcNow } from './command-context.rules';
+import { requireAgreement, requireStatus, requireUtcNow } from './command-context.rules';
 import type {
   ApproveCommitment,
   CloseCommitment,
@@ -448,19 +448,6 @@ function existing(command: Exclude<CommitmentCommand, ProposeCommitment>, state:
     );
   }
   return state;
-}
-
-function requireStatus(state: ExistingCommitment, allowed: readonly CommitmentStatus[], command: string): void {
-  if (!allowed.includes(state.status)) throw new IllegalTransitionError(state.status, command);
-}
-
-function requireAgreement(agreement: AgreementContext | undefined, agreementId: string): asserts agreement {
-  if (agreement === undefined || agreement.agreementId !== agreementId) {
-    throw new RuleViolatedError(
-      'agreement-context-matches',
-      `The command must carry the context of agreement ${agreementId}, not ${String(agreement?.agreementId)}`,
-    );
-  }
 }
 
 function requireText(value: unknown, rule: string, message: string): string {

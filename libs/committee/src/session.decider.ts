@@ -7,13 +7,14 @@ import {
   isNonBlank,
   isOptionalText,
   NotFoundError,
+  requireAgreement,
   requirePartyActor,
   requireRole,
+  requireStatus,
   requireUtcNow,
   RuleViolatedError,
   utcDateOf,
   type ActorRole,
-  type AgreementContext,
   type Decider,
 } from '@accord/commitments';
 import { agendaItemKinds, fitsState, isPositionFor, positionOptions, type AgendaItemKind } from './agenda-item.rules';
@@ -34,7 +35,6 @@ import {
   type AgendaItem,
   type ExistingSession,
   type Session,
-  type SessionStatus,
 } from './session.state';
 
 /** Roles that run sessions: the secretariat, and admins and the system on its behalf. */
@@ -315,19 +315,6 @@ function existing(command: Exclude<SessionCommand, ScheduleSession>, state: Sess
     );
   }
   return state;
-}
-
-function requireStatus(state: ExistingSession, allowed: readonly SessionStatus[], command: string): void {
-  if (!allowed.includes(state.status)) throw new IllegalTransitionError(state.status, command);
-}
-
-function requireAgreement(agreement: AgreementContext | undefined, agreementId: string): asserts agreement {
-  if (agreement === undefined || agreement.agreementId !== agreementId) {
-    throw new RuleViolatedError(
-      'agreement-context-matches',
-      `The command must carry the context of agreement ${agreementId}, not ${String(agreement?.agreementId)}`,
-    );
-  }
 }
 
 /** Required for an extension, with the rules ExtendDueDate will apply; refused on other kinds. */
