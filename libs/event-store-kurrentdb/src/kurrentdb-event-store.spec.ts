@@ -306,7 +306,7 @@ describe('KurrentDbEventStore', () => {
       const a = store.subscribe();
       const b = store.subscribe();
       const pending = [a[Symbol.asyncIterator]().next(), b[Symbol.asyncIterator]().next()];
-      await new Promise((r) => setTimeout(r, 20));
+      await waitUntil(() => server.liveSubscriptions > 0);
       expect(server.liveSubscriptions).toBe(1);
       await a.stop();
       expect(server.liveSubscriptions).toBe(1);

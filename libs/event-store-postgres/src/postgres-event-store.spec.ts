@@ -272,7 +272,11 @@ describeWithPostgres('PostgresEventStore', () => {
         await gate.stalled();
         // B looks the id up while A's insert is uncommitted, so only the unique index stops it.
         const second = writerB.append(streamName(), [{ ...event, type: 'Plain' }]).catch((e: unknown) => e);
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        // B is inside its append, held by A's uncommitted transaction.
+        await until(
+          () => withClient(async (c) => (await lockWaiters(c, schema)) > 0),
+          'the second append to wait on a lock',
+        );
         await gate.open();
         await expect(first).resolves.toMatchObject({ revision: 0 });
         const error = await second;
@@ -382,7 +386,6 @@ describeWithPostgres('PostgresEventStore', () => {
       const { received, done } = follow(subscription);
       // The LISTEN connection is opened by the first subscription; give it a moment.
       await until(() => withClient(async (c) => (await listeners(c, schema)) === 1), 'the follower to listen');
-      await new Promise((resolve) => setTimeout(resolve, 100));
       const started = Date.now();
       await writer.append(streamName(), [anEvent()]);
       await until(() => received.length === 1, 'the notified event', 5000);
@@ -456,6 +459,15 @@ async function installGate(schema: string): Promise<{
 }
 
 const listenQuery = (schema: string): string => `LISTEN ${quoteIdentifier(`accord_events.${schema}`)}`;
+
+/** Sessions of this schema's statements that are waiting on a lock. */
+async function lockWaiters(client: Client, schema: string): Promise<number> {
+  const { rows } = await client.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND position($1 in query) > 0",
+    [schema],
+  );
+  return rows[0].n;
+}
 
 async function listeners(client: Client, schema: string): Promise<number> {
   const { rows } = await client.query<{ n: number }>(
