@@ -5,14 +5,25 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { AgreementCommandMessage } from './agreement.command';
 import { CommandOutcome, runCommand } from './command-runner';
+import { STREAM_CACHE, StreamStateCache } from './stream-state-cache';
 
 export const agreementStream = (id: string): string => `agreement-${id}`;
 
 @CommandHandler(AgreementCommandMessage)
 export class AgreementCommandHandler implements ICommandHandler<AgreementCommandMessage, CommandOutcome> {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(STREAM_CACHE) private readonly cache: StreamStateCache,
+  ) {}
 
   execute({ command, meta }: AgreementCommandMessage): Promise<CommandOutcome> {
-    return runCommand(this.store, agreementStream(command.data.agreementId), agreementDecider, () => command, meta);
+    return runCommand(
+      this.store,
+      this.cache,
+      agreementStream(command.data.agreementId),
+      agreementDecider,
+      () => command,
+      meta,
+    );
   }
 }

@@ -1,8 +1,9 @@
-import { chainEvents, lastHashOf } from '@accord/audit';
-import { fold, type Actor, type Decider, type DomainEvent } from '@accord/commitments';
+import { chainEvents } from '@accord/audit';
+import { type Actor, type Decider, type DomainEvent } from '@accord/commitments';
 import { EventStore, RecordedEvent, WrongExpectedRevisionError } from '@accord/event-store';
 import { createHash } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
+import type { StreamStateCache, WrittenEvent } from './stream-state-cache';
 
 /**
  * Event ids are UUIDv7 made deterministic: the time bits are the command's `now`, the
@@ -42,38 +43,40 @@ export interface CommandOutcome {
 }
 
 /**
- * The command path of docs/design.md: read the stream, fold it, decide, and append with the
+ * The command path of docs/design.md: load the stream's state, decide, and append with the
  * revision read as the expected revision. A conflict means someone wrote in between: without
- * If-Match, decide again on the fresh state (up to CONFLICT_RETRIES times).
+ * If-Match, decide again on the fresh state (up to CONFLICT_RETRIES times). The state comes
+ * from `cache`, which reads only the events appended since it last saw the stream.
  */
 export async function runCommand<C, S, E extends DomainEvent<string, unknown>>(
   store: EventStore,
+  cache: StreamStateCache,
   streamId: string,
   decider: Decider<C, S, E>,
-  makeCommand: (state: S, history: readonly RecordedEvent[]) => C | Promise<C>,
+  makeCommand: (state: S) => C | Promise<C>,
   meta: CommandMeta,
 ): Promise<CommandOutcome> {
+  const evolve = decider.evolve as unknown as (state: S, event: RecordedEvent) => S;
   for (let attempt = 0; ; attempt++) {
-    const history = await store.readStream(streamId);
-    const current = history.length - 1;
+    const stream = await cache.load(store, streamId, decider.initialState, evolve);
+    const current = stream.revision;
 
     // The same command (same id) already took effect: answer as it was answered then.
-    const earlier = history.filter((e) => e.metadata.commandId === meta.commandId);
-    if (earlier.length > 0) return outcome(streamId, earlier, true);
+    const earlier = stream.commands.get(meta.commandId);
+    if (earlier && earlier.length > 0) return outcome(streamId, earlier, true);
 
     if (meta.ifMatch !== undefined && meta.ifMatch !== current) {
       throw new WrongExpectedRevisionError(streamId, meta.ifMatch, current < 0 ? 'no_stream' : current);
     }
-    const state = fold(decider, history as unknown as E[]);
-    const command = await makeCommand(state, history);
-    const decided = decider.decide(command, state);
+    const command = await makeCommand(stream.state);
+    const decided = decider.decide(command, stream.state);
     if (decided.length === 0) {
-      return { streamId, revision: current, position: history.at(-1)?.position ?? 0, events: [], repeated: false };
+      return { streamId, revision: current, position: stream.position, events: [], repeated: false };
     }
     const events = chainEvents(
       streamId,
       current + 1,
-      lastHashOf(history),
+      stream.lastHash,
       decided.map((event, index) => ({
         id: eventIdFor(meta.commandId, index, meta.now),
         type: event.type,
@@ -91,6 +94,7 @@ export async function runCommand<C, S, E extends DomainEvent<string, unknown>>(
       const result = await store.append(streamId, events, {
         expectedRevision: current < 0 ? 'no_stream' : current,
       });
+      if (!result.idempotent) cache.advance(streamId, stream, result.events, evolve);
       return outcome(streamId, result.events, result.idempotent);
     } catch (error) {
       const retry = error instanceof WrongExpectedRevisionError && meta.ifMatch === undefined;
@@ -99,7 +103,7 @@ export async function runCommand<C, S, E extends DomainEvent<string, unknown>>(
   }
 }
 
-function outcome(streamId: string, events: readonly RecordedEvent[], repeated: boolean): CommandOutcome {
+function outcome(streamId: string, events: readonly WrittenEvent[], repeated: boolean): CommandOutcome {
   const last = events[events.length - 1];
   return {
     streamId,

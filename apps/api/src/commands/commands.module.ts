@@ -5,11 +5,17 @@ import { CommitmentsController } from '../commitments/commitments.controller';
 import { AgreementCommandHandler } from './agreement.handler';
 import { CommandGateway } from './command-gateway';
 import { CommitmentCommandHandler } from './commitment.handler';
+import { STREAM_CACHE, StreamStateCache } from './stream-state-cache';
 
 @Module({
   imports: [CqrsModule],
   controllers: [AgreementsController, CommitmentsController],
-  providers: [CommandGateway, AgreementCommandHandler, CommitmentCommandHandler],
-  exports: [CommandGateway],
+  providers: [
+    CommandGateway,
+    AgreementCommandHandler,
+    CommitmentCommandHandler,
+    { provide: STREAM_CACHE, useFactory: () => new StreamStateCache() },
+  ],
+  exports: [CommandGateway, STREAM_CACHE],
 })
 export class CommandsModule {}

@@ -13,17 +13,22 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { agreementStream } from './agreement.handler';
 import { CommandOutcome, runCommand } from './command-runner';
+import { STREAM_CACHE, StreamStateCache } from './stream-state-cache';
 import { CommitmentCommandMessage } from './commitment.command';
 
 export const commitmentStream = (id: string): string => `commitment-${id}`;
 
 @CommandHandler(CommitmentCommandMessage)
 export class CommitmentCommandHandler implements ICommandHandler<CommitmentCommandMessage, CommandOutcome> {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(STREAM_CACHE) private readonly cache: StreamStateCache,
+  ) {}
 
   execute({ command, meta }: CommitmentCommandMessage): Promise<CommandOutcome> {
     return runCommand(
       this.store,
+      this.cache,
       commitmentStream(command.data.commitmentId),
       commitmentDecider,
       async (state) => this.withAgreement(command, state),

@@ -13,6 +13,7 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { agreementStream } from './agreement.handler';
 import { CommandOutcome, runCommand } from './command-runner';
+import { STREAM_CACHE, StreamStateCache } from './stream-state-cache';
 import { commitmentStream } from './commitment.handler';
 import { SessionCommandInput, SessionCommandMessage } from './session.command';
 
@@ -20,11 +21,15 @@ export const sessionStream = (id: string): string => `session-${id}`;
 
 @CommandHandler(SessionCommandMessage)
 export class SessionCommandHandler implements ICommandHandler<SessionCommandMessage, CommandOutcome> {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(STREAM_CACHE) private readonly cache: StreamStateCache,
+  ) {}
 
   execute({ command, meta }: SessionCommandMessage): Promise<CommandOutcome> {
     return runCommand(
       this.store,
+      this.cache,
       sessionStream(command.data.sessionId),
       sessionDecider,
       (state) => this.withContext(command, state),

@@ -1,17 +1,28 @@
 import type { EventStore } from '@accord/event-store';
-import { allProjections, Checkpoints, ProjectionRunner } from '@accord/projections';
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { allProjections, Checkpoints, ProjectionRunner, type SqlDb } from '@accord/projections';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { CommandBus, CqrsModule } from '@nestjs/cqrs';
 import { API_STATE } from '../auth/auth.module';
 import type { ApiConfig } from '../config/api-config';
 import { API_CONFIG } from '../config/api-config.provider';
 import { EVENT_STORE } from '../event-store/event-store.module';
+import { openWorkersDb } from '../state/open-api-state';
 import type { SqlApiState } from '../state/sql-api-state';
 import { CLOCK, type Clock } from './clock';
 import { CommitteeProcessManager } from './committee-process-manager';
 import { DeadlineWatcher } from './deadline-watcher';
 
 export const PROJECTIONS = Symbol('PROJECTIONS');
+/** The workers' own connection beside the store: read models and checkpoints (see openWorkersDb). */
+export const WORKERS_DB = Symbol('WORKERS_DB');
 
 /**
  * The background workers: read models, the committee's process manager and the deadline
@@ -19,7 +30,7 @@ export const PROJECTIONS = Symbol('PROJECTIONS');
  * runs the workers, the others do not).
  */
 @Injectable()
-export class Workers implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class Workers implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('Workers');
 
   constructor(
@@ -27,6 +38,7 @@ export class Workers implements OnApplicationBootstrap, BeforeApplicationShutdow
     @Inject(PROJECTIONS) readonly projections: ProjectionRunner,
     readonly processManager: CommitteeProcessManager,
     readonly deadlines: DeadlineWatcher,
+    @Inject(WORKERS_DB) private readonly db: SqlDb,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -48,16 +60,25 @@ export class Workers implements OnApplicationBootstrap, BeforeApplicationShutdow
     await this.processManager.stop();
     await this.projections.stop();
   }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.db.close();
+  }
 }
 
 @Module({
   imports: [CqrsModule],
   providers: [
     {
+      provide: WORKERS_DB,
+      inject: [API_CONFIG],
+      useFactory: (config: ApiConfig) => openWorkersDb(config.storeUrl, config.readModelUrl),
+    },
+    {
       provide: PROJECTIONS,
-      inject: [EVENT_STORE, API_STATE, API_CONFIG],
-      useFactory: (store: EventStore, state: SqlApiState, config: ApiConfig) =>
-        new ProjectionRunner(store, state.db, allProjections, {
+      inject: [EVENT_STORE, WORKERS_DB, API_CONFIG],
+      useFactory: (store: EventStore, db: SqlDb, config: ApiConfig) =>
+        new ProjectionRunner(store, db, allProjections, {
           batchSize: config.projectionBatch,
           onError: (name, error) =>
             new Logger('Projections').error({ err: error, projection: name }, 'projection failed; retrying'),
@@ -67,9 +88,9 @@ export class Workers implements OnApplicationBootstrap, BeforeApplicationShutdow
     },
     {
       provide: CommitteeProcessManager,
-      inject: [EVENT_STORE, CommandBus, API_STATE],
-      useFactory: (store: EventStore, bus: CommandBus, state: SqlApiState) =>
-        new CommitteeProcessManager(store, bus, new Checkpoints(state.db)),
+      inject: [EVENT_STORE, CommandBus, WORKERS_DB],
+      useFactory: (store: EventStore, bus: CommandBus, db: SqlDb) =>
+        new CommitteeProcessManager(store, bus, new Checkpoints(db)),
     },
     {
       provide: DeadlineWatcher,

@@ -35,3 +35,17 @@ export function openSideDb(storeUrl: string, readModelUrl?: string): SqlDb {
 export function openApiState(storeUrl: string, readModelUrl?: string): SqlApiState {
   return new SqlApiState(openSideDb(storeUrl, readModelUrl));
 }
+
+/**
+ * A connection of its own for the workers' writes (read models, checkpoints), committing
+ * without waiting for the disk (decision 0009): SQLite's `synchronous = NORMAL` in WAL mode,
+ * PostgreSQL's `synchronous_commit = off`. A crash can lose the last few of these commits,
+ * never half of one: rows and checkpoint go together, and the lost events are read again
+ * from the log. Keys and idempotency records keep the durable connection of openSideDb.
+ */
+export function openWorkersDb(storeUrl: string, readModelUrl?: string): SqlDb {
+  const db = openSideDb(storeUrl, readModelUrl);
+  if (db instanceof SqliteDb) db.raw.pragma('synchronous = NORMAL');
+  if (db instanceof PostgresDb) db.pool.on('connect', (client) => void client.query('SET synchronous_commit = off'));
+  return db;
+}
