@@ -17,7 +17,7 @@ const counter: Decider<{ amount: number }, Counter, Added> = {
   evolve: (state, event) => ({ total: state.total + event.data.amount, events: state.events + 1 }),
 };
 
-const meta = (commandId = randomUUID()): CommandMeta => ({
+const meta = (commandId: string = randomUUID()): CommandMeta => ({
   commandId,
   correlationId: commandId,
   causationId: commandId,
