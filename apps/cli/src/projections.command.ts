@@ -41,13 +41,18 @@ export function projectionsCommand(): Command {
             if (error instanceof UnknownProjectionError) throw new CliError(error.message);
             throw error;
           }
-          const bar = progressBar(`rebuild ${projectionName}`, head);
-          const started = Date.now();
-          await runner.rebuild(projectionName, (position) => bar.update(position));
-          bar.update(head);
-          bar.stop();
-          const status = (await runner.status()).find((s) => s.name === projectionName)!;
-          const seconds = (Date.now() - started) / 1000;
+        }
+        // One pass over the log builds every named read model (decision 0007).
+        const bar = progressBar(`rebuild ${name}`, head);
+        const started = Date.now();
+        await runner.rebuild(names, (position) => bar.update(position));
+        bar.update(head);
+        bar.stop();
+        const seconds = (Date.now() - started) / 1000;
+        const statuses = await runner.status();
+        for (const projectionName of names) {
+          const status = statuses.find((s) => s.name === projectionName)!;
+          if (names.length > 1) process.stderr.write(`rebuild ${projectionName}: done\n`);
           process.stdout.write(
             `${projectionName}: generation ${status.generation} is live at position ${status.checkpoint} (${seconds.toFixed(1)} s)\n`,
           );

@@ -1,5 +1,5 @@
 import { evolveAgreement, initialAgreementState, type Agreement, type AgreementEvent } from '@accord/commitments';
-import type { Projection } from './projection';
+import { jsonColumn, type Projection } from './projection';
 
 /** Each agreement: its parties and domains, as registered and amended. */
 export const agreementsProjection: Projection = {
@@ -19,8 +19,8 @@ export const agreementsProjection: Projection = {
     if (!event.streamId.startsWith('agreement-')) return;
     const id = event.streamId.slice('agreement-'.length);
     const row = rows.get('agreements', id);
-    const before: Agreement = row ? JSON.parse(String(row.state)) : initialAgreementState;
+    const before = jsonColumn<Agreement>(row, 'state', initialAgreementState);
     const after = evolveAgreement(before, event as unknown as AgreementEvent);
-    rows.put('agreements', { id, state: JSON.stringify(after), revision: event.revision, position: event.position });
+    rows.put('agreements', { id, state: after, revision: event.revision, position: event.position });
   },
 };

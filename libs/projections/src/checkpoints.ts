@@ -19,6 +19,21 @@ export class Checkpoints {
     return row ? Number(row.position) : 0;
   }
 
+  /** Positions by name; names without a checkpoint are left out. */
+  async getMany(names: readonly string[], runner: SqlRunner = this.db): Promise<Map<string, number>> {
+    if (names.length === 0) return new Map();
+    const rows = await runner.query<{ name: string; position: number }>(
+      `SELECT name, position FROM checkpoints WHERE name IN (${names.map(() => '?').join(', ')})`,
+      names,
+    );
+    return new Map(rows.map((row) => [row.name, Number(row.position)]));
+  }
+
+  /** Moves several checkpoints to the same position (one batch read for all of them). */
+  async setMany(names: readonly string[], position: number, runner: SqlRunner = this.db): Promise<void> {
+    for (const name of names) await this.set(name, position, runner);
+  }
+
   /** Call inside the same transaction as the changes the events caused, where there are any. */
   async set(name: string, position: number, runner: SqlRunner = this.db): Promise<void> {
     await runner.execute(

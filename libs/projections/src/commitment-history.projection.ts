@@ -1,7 +1,7 @@
 import { evolveCommitment, initialCommitmentState, type Commitment, type CommitmentEvent } from '@accord/commitments';
 import type { RecordedEvent } from '@accord/event-store';
 import { commitmentIdOf, occurredAt } from './commitments.projection';
-import type { Projection } from './projection';
+import { jsonColumn, type Projection } from './projection';
 
 export interface HistoryEntry {
   revision: number;
@@ -33,7 +33,8 @@ export function changesBetween(before: Commitment, after: Commitment): HistoryEn
   for (const field of TRACKED) {
     const from = before.status === 'none' ? null : (b[field] ?? null);
     const to = a[field] ?? null;
-    if (JSON.stringify(from) !== JSON.stringify(to)) changes[field] = { from, to };
+    // Most fields are untouched, hence the same value: compare JSON only when they differ.
+    if (from !== to && JSON.stringify(from) !== JSON.stringify(to)) changes[field] = { from, to };
   }
   const wasOverdue = before.status !== 'none' && before.overdueFor !== null;
   const isOverdue = after.status !== 'none' && after.overdueFor !== null;
@@ -122,9 +123,9 @@ export const commitmentHistoryProjection: Projection = {
     const id = commitmentIdOf(event);
     if (!id) return;
     const row = rows.get('commitment_history_state', id);
-    const before: Commitment = row ? JSON.parse(String(row.state)) : initialCommitmentState;
+    const before = jsonColumn<Commitment>(row, 'state', initialCommitmentState);
     const after = evolveCommitment(before, event as unknown as CommitmentEvent);
-    rows.put('commitment_history_state', { id, state: JSON.stringify(after) });
+    rows.put('commitment_history_state', { id, state: after });
     const actor = event.metadata.actor as { id?: string; role?: string; party?: string } | undefined;
     rows.put('commitment_history', {
       commitment_id: id,

@@ -1,6 +1,6 @@
 import { evolveCommitment, initialCommitmentState, type Commitment, type CommitmentEvent } from '@accord/commitments';
 import type { RecordedEvent } from '@accord/event-store';
-import type { Projection, Row, Tables } from './projection';
+import { jsonColumn, type Projection, type Row, type Tables } from './projection';
 import { quote, type SqlRunner } from './sql/sql-db';
 
 /** A commitment as `GET /commitments` serves it. */
@@ -95,7 +95,7 @@ export function commitmentRow(
     position: event.position,
     created_at: createdAt || at,
     updated_at: at,
-    state: JSON.stringify(after),
+    state: after,
   };
 }
 
@@ -145,7 +145,7 @@ export const commitmentsProjection: Projection = {
     const id = commitmentIdOf(event);
     if (!id) return;
     const row = rows.get('commitments', id);
-    const before: Commitment = row ? JSON.parse(String(row.state)) : initialCommitmentState;
+    const before = jsonColumn<Commitment>(row, 'state', initialCommitmentState);
     const after = evolveCommitment(before, event as unknown as CommitmentEvent);
     if (after.status === 'none') return;
     rows.put('commitments', commitmentRow(after, event, row ? String(row.created_at) : ''));

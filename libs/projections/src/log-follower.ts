@@ -29,6 +29,7 @@ export class LogFollower {
   private readonly waiters = new Set<{ position: number; resolve: () => void }>();
   private retryTimer: NodeJS.Timeout | undefined;
   private wakeRetry: (() => void) | undefined;
+  private rewound: number | undefined;
   private markCaughtUp!: () => void;
   /** Resolves the first time the follower has read to the end of the log. */
   readonly caughtUp: Promise<void> = new Promise((resolve) => (this.markCaughtUp = resolve));
@@ -62,6 +63,14 @@ export class LogFollower {
     this.markCaughtUp();
   }
 
+  /** Goes back to read again after `position` (a reader with an older checkpoint joined), waking a wait. */
+  rewind(position: number): void {
+    this.rewound = Math.min(this.rewound ?? Number.POSITIVE_INFINITY, position);
+    clearTimeout(this.retryTimer);
+    this.wakeRetry?.();
+    void this.doorbell?.stop();
+  }
+
   /** Resolves true once every event up to `position` is handled; false after `timeoutMs`. */
   waitFor(position: number, timeoutMs = 5000): Promise<boolean> {
     if (this.current >= position) return Promise.resolve(true);
@@ -82,6 +91,10 @@ export class LogFollower {
   private async run(): Promise<void> {
     const batchSize = this.options.batchSize ?? 500;
     while (this.running) {
+      if (this.rewound !== undefined) {
+        this.current = Math.min(this.current, this.rewound);
+        this.rewound = undefined;
+      }
       let page: RecordedEvent[];
       try {
         page = await this.store.readAll({ after: this.current, maxCount: batchSize });
@@ -93,6 +106,7 @@ export class LogFollower {
       }
       if (!this.running) return;
       if (page.length === 0) {
+        if (this.rewound !== undefined) continue;
         this.markCaughtUp();
         await this.waitForNext();
         continue;
@@ -115,7 +129,7 @@ export class LogFollower {
     const subscription = this.store.subscribe({ after: this.current });
     this.doorbell = subscription;
     try {
-      if (this.running) await subscription[Symbol.asyncIterator]().next();
+      if (this.running && this.rewound === undefined) await subscription[Symbol.asyncIterator]().next();
     } finally {
       this.doorbell = undefined;
       await subscription.stop();

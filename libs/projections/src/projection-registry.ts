@@ -19,6 +19,17 @@ interface RegistryRow {
   building_generation: number | null;
 }
 
+const toEntry = (row: RegistryRow): RegistryEntry => ({
+  name: row.name,
+  version: Number(row.version),
+  generation: Number(row.generation),
+  tables: JSON.parse(row.tables),
+  building:
+    row.building_version === null || row.building_generation === null
+      ? null
+      : { version: Number(row.building_version), generation: Number(row.building_generation) },
+});
+
 /**
  * Which generation of each projection is live: the one queries read. A rebuild writes a
  * new generation beside it and swaps this row in one transaction, so readers see either
@@ -41,17 +52,13 @@ export class ProjectionRegistry {
 
   async get(name: string, runner: SqlRunner = this.db): Promise<RegistryEntry | undefined> {
     const [row] = await runner.query<RegistryRow>('SELECT * FROM projection_registry WHERE name = ?', [name]);
-    if (!row) return undefined;
-    return {
-      name: row.name,
-      version: Number(row.version),
-      generation: Number(row.generation),
-      tables: JSON.parse(row.tables),
-      building:
-        row.building_version === null || row.building_generation === null
-          ? null
-          : { version: Number(row.building_version), generation: Number(row.building_generation) },
-    };
+    return row ? toEntry(row) : undefined;
+  }
+
+  /** Every projection's entry, by name. */
+  async all(runner: SqlRunner = this.db): Promise<Map<string, RegistryEntry>> {
+    const rows = await runner.query<RegistryRow>('SELECT * FROM projection_registry');
+    return new Map(rows.map((row) => [row.name, toEntry(row)]));
   }
 
   /** The first generation of a projection never seen before: live at once, filled from 0. */

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteEventStore } from '@accord/event-store-sqlite';
-import type { Projection } from './projection';
+import { jsonColumn, type Projection } from './projection';
 import { ProjectionRunner } from './projection-runner';
 import { SqliteDb } from './sql/sqlite-db';
 
@@ -18,6 +18,27 @@ const counter = (version: number): Projection => ({
     rows.put('counts', { stream: event.streamId, n: n + version });
   },
 });
+
+/** Every event of each stream (a composite key) and a JSON state per stream, as commitment-history keeps them. */
+const trail: Projection = {
+  name: 'trail',
+  version: 1,
+  tables: [
+    {
+      name: 'trail',
+      key: ['stream', 'revision'],
+      columns: { stream: 'text', revision: 'bigint', position: 'bigint', seen: 'integer' },
+    },
+    { name: 'trail_state', key: ['stream'], columns: { stream: 'text', state: 'text' } },
+  ],
+  reads: (event) => [['trail_state', event.streamId]],
+  apply(event, rows) {
+    const before = jsonColumn(rows.get('trail_state', event.streamId), 'state', { seen: 0, last: [] as number[] });
+    const after = { seen: before.seen + 1, last: [...before.last, event.position].slice(-3) };
+    rows.put('trail_state', { stream: event.streamId, state: after });
+    rows.put('trail', { stream: event.streamId, revision: event.revision, position: event.position, seen: after.seen });
+  },
+};
 
 describe('ProjectionRunner: generations, version changes and rebuilds', () => {
   let dir: string;
@@ -47,6 +68,28 @@ describe('ProjectionRunner: generations, version changes and rebuilds', () => {
       position = (await store.append(`thing-${s}`, events)).position;
     }
     return position;
+  };
+  /** `rounds` times, `each` events to each of `streams` streams: streams interleave in the log. */
+  const appendInterleaved = async (rounds: number, streams: number, each: number): Promise<number> => {
+    let position = 0;
+    for (let r = 0; r < rounds; r++) {
+      for (let s = 0; s < streams; s++) {
+        const events = Array.from({ length: each }, () => ({ id: randomUUID(), type: 'Counted', data: {} }));
+        position = (await store.append(`thing-${s}`, events)).position;
+      }
+    }
+    return position;
+  };
+  /** Every row of every table of the live generations, in key order. */
+  const dump = async (db: SqliteDb, runner: ProjectionRunner) => {
+    const all: Record<string, unknown[]> = {};
+    for (const projection of runner.projections) {
+      const tables = await runner.tables(projection.name);
+      for (const spec of projection.tables) {
+        all[spec.name] = await db.query(`SELECT * FROM "${tables[spec.name]}" ORDER BY ${spec.key.join(', ')}`);
+      }
+    }
+    return all;
   };
   const rows = async (db: SqliteDb, runner: ProjectionRunner) =>
     db.query<{ stream: string; n: number }>(
@@ -107,6 +150,92 @@ describe('ProjectionRunner: generations, version changes and rebuilds', () => {
     expect(counts).toHaveLength(10);
     expect(counts.map((r) => r.n)).toEqual([150, 150, 150, 150, 150, 150, 150, 150, 150, 151]);
     await api.stop();
+  });
+
+  it('builds several projections in one pass over the log, with the same rows as one rebuild each', async () => {
+    const head = await appendInterleaved(6, 25, 7);
+    const db = connect();
+    const names = ['counter', 'trail'];
+    const separate = new ProjectionRunner(store, db, [counter(1), trail], { buildBatchSize: 250 });
+    for (const name of names) await separate.rebuild(name);
+    const expected = await dump(db, separate);
+    expect(expected.trail).toHaveLength(head);
+    expect(expected.counts).toHaveLength(25);
+    expect(expected.counts.every((r) => (r as { n: number }).n === 42)).toBe(true);
+
+    const reads = jest.spyOn(store, 'readAll');
+    // A tiny row cache, so that rows leave it and are read back from the tables.
+    const onePass = new ProjectionRunner(store, db, [counter(1), trail], { buildBatchSize: 250, cacheRows: 4 });
+    let reached = 0;
+    await onePass.rebuild(names, (position) => (reached = position));
+    expect(reached).toBe(head);
+    // Each page read once for both, and the empty page at the end.
+    expect(reads).toHaveBeenCalledTimes(Math.ceil(head / 250) + 1);
+    expect(await onePass.tables('trail')).toEqual({ trail: 'trail_v1_g3', trail_state: 'trail_state_v1_g3' });
+    expect(await dump(db, onePass)).toEqual(expected);
+    expect((await onePass.status()).map((s) => [s.name, s.generation, s.checkpoint, s.state])).toEqual([
+      ['counter', 3, head, 'live'],
+      ['trail', 3, head, 'live'],
+    ]);
+  });
+
+  it('resumes a build stopped midway from its checkpoint, applying no event twice', async () => {
+    const head = await appendInterleaved(8, 25, 5);
+    const db = connect();
+    const names = ['counter', 'trail'];
+    const first = new ProjectionRunner(store, db, [counter(1), trail], { buildBatchSize: 200 });
+    let stopping: Promise<void> | undefined;
+    await first.rebuild(names, (position) => {
+      if (position >= head / 2) stopping ??= first.stop();
+    });
+    await stopping;
+    const interrupted = await first.status();
+    expect(interrupted.map((s) => s.state)).toEqual(['rebuilding', 'rebuilding']);
+    const resumeAt = interrupted[0].rebuild!.checkpoint;
+    expect(resumeAt).toBeGreaterThanOrEqual(head / 2);
+    expect(resumeAt).toBeLessThan(head);
+    expect(interrupted[1].rebuild!.checkpoint).toBe(resumeAt); // written in the same transactions
+
+    const reads = jest.spyOn(store, 'readAll');
+    const second = new ProjectionRunner(store, db, [counter(1), trail], { buildBatchSize: 200 });
+    await second.rebuild(names);
+    expect(reads.mock.calls[0][0]).toEqual({ after: resumeAt, maxCount: 200 });
+    expect(await second.tables('counter')).toEqual({ counts: 'counts_v1_g2' });
+    const built = await dump(db, second);
+    expect(built.counts.every((r) => (r as { n: number }).n === 40)).toBe(true);
+    expect(built.trail).toHaveLength(head);
+    expect(built.trail_state.map((r) => JSON.parse((r as { state: string }).state).seen)).toEqual(Array(25).fill(40));
+  });
+
+  it('follows the log live with one follower and one transaction a batch, each projection from its own checkpoint', async () => {
+    const early = await appendInterleaved(4, 10, 5);
+    const db = connect();
+    const counterOnly = new ProjectionRunner(store, db, [counter(1)]);
+    await counterOnly.start();
+    expect(await counterOnly.waitFor('counter', early, 20000)).toBe(true);
+    await counterOnly.stop();
+    const head = await appendInterleaved(2, 10, 5);
+
+    // counter resumes where it was; trail is new and starts from the beginning.
+    const both = new ProjectionRunner(store, db, [counter(1), trail], { batchSize: 70 });
+    expect(await both.checkpoint('counter')).toBe(early);
+    const reads = jest.spyOn(store, 'readAll');
+    await both.start();
+    expect(await both.waitFor('trail', head, 20000)).toBe(true);
+    expect(await both.waitFor('counter', head, 20000)).toBe(true);
+    expect(reads.mock.calls[0][0]).toEqual({ after: 0, maxCount: 70 }); // one follower, from the lowest
+    const caughtUp = await dump(db, both);
+    expect(caughtUp.counts.every((r) => (r as { n: number }).n === 30)).toBe(true); // none counted twice
+    expect(caughtUp.trail).toHaveLength(head);
+
+    const transactions = jest.spyOn(db, 'transaction');
+    const last = (await store.append('thing-3', [{ id: randomUUID(), type: 'Counted', data: {} }])).position;
+    expect(await both.waitFor('counter', last)).toBe(true);
+    expect(await both.waitFor('trail', last)).toBe(true);
+    expect(transactions).toHaveBeenCalledTimes(1); // both read models and both checkpoints
+    expect([await both.checkpoint('counter'), await both.checkpoint('trail')]).toEqual([last, last]);
+    expect((await rows(db, both))[3]).toEqual({ stream: 'thing-3', n: 31 });
+    await both.stop();
   });
 
   it('rejects an unknown projection by name', () => {

@@ -1,9 +1,9 @@
-import type { EventStore, RecordedEvent } from '@accord/event-store';
+import type { EventStore } from '@accord/event-store';
 import { Checkpoints } from './checkpoints';
-import { LogFollower } from './log-follower';
-import { tablesOf, type Projection, type Row, type Rows, type Tables } from './projection';
+import { checkpointName, GenerationGroup, setupTables, type Member } from './generation-group';
+import { tablesOf, type Projection, type Tables } from './projection';
 import { ProjectionRegistry } from './projection-registry';
-import { createTableSql, quote, upsertSql, type SqlDb, type SqlRunner, type TableSpec } from './sql/sql-db';
+import { quote, type SqlDb } from './sql/sql-db';
 
 export interface ProjectionStatus {
   readonly name: string;
@@ -15,192 +15,30 @@ export interface ProjectionStatus {
   readonly rebuild: { version: number; generation: number; checkpoint: number } | null;
 }
 
-/** The live generation moved on (a rebuild elsewhere swapped it): stop writing these tables. */
-class Superseded extends Error {}
-
-const checkpointName = (name: string, version: number, generation: number) =>
-  `projection:${name}:v${version}:g${generation}`;
-
-/** Rows per INSERT statement (SQLite allows 32766 parameters). */
-const ROWS_PER_STATEMENT = 200;
-
-/** Loads a batch's rows, applies the events in memory, and remembers what changed. */
-class BatchRows implements Rows {
-  private readonly rows = new Map<string, Map<string, Row>>();
-  readonly dirty = new Map<string, Map<string, Row>>();
-
-  constructor(private readonly specs: Map<string, TableSpec>) {}
-
-  static async load(
-    db: SqlRunner,
-    specs: Map<string, TableSpec>,
-    tables: Tables,
-    refs: Iterable<readonly [string, string]>,
-  ): Promise<BatchRows> {
-    const batch = new BatchRows(specs);
-    const wanted = new Map<string, Set<string>>();
-    for (const [table, key] of refs) {
-      if (!wanted.has(table)) wanted.set(table, new Set());
-      wanted.get(table)!.add(key);
-    }
-    for (const [table, keys] of wanted) {
-      const spec = specs.get(table)!;
-      const column = spec.key[0];
-      const all = [...keys];
-      const loaded = batch.rows.get(table) ?? new Map<string, Row>();
-      batch.rows.set(table, loaded);
-      for (let i = 0; i < all.length; i += 500) {
-        const chunk = all.slice(i, i + 500);
-        const rows = await db.query<Row>(
-          `SELECT * FROM ${quote(tables[table])} WHERE ${quote(column)} IN (${chunk.map(() => '?').join(', ')})`,
-          chunk,
-        );
-        for (const row of rows) loaded.set(String(row[column]), row);
-      }
-    }
-    return batch;
-  }
-
-  get(table: string, key: string): Row | undefined {
-    return this.rows.get(table)?.get(key);
-  }
-
-  put(table: string, row: Row): void {
-    const spec = this.specs.get(table)!;
-    const key = spec.key.map((k) => String(row[k])).join('\u0000');
-    if (spec.key.length === 1) {
-      if (!this.rows.has(table)) this.rows.set(table, new Map());
-      this.rows.get(table)!.set(key, row);
-    }
-    if (!this.dirty.has(table)) this.dirty.set(table, new Map());
-    this.dirty.get(table)!.set(key, row);
-  }
-}
-
-/**
- * Writes one generation's tables: each batch's rows and its checkpoint in one transaction.
- * Inside that transaction the batch checks that its generation is still the one to write
- * and that no other writer moved the checkpoint, so two processes may follow the same
- * generation (an API and a CLI rebuild) without applying an event twice.
- */
-class GenerationWriter {
-  readonly follower: LogFollower;
-  private readonly specs: Map<string, TableSpec>;
-  private readonly checkpoint: string;
-
-  constructor(
-    store: EventStore,
-    private readonly db: SqlDb,
-    private readonly projection: Projection,
-    readonly generation: number,
-    readonly tables: Tables,
-    private readonly registry: ProjectionRegistry,
-    private readonly checkpoints: Checkpoints,
-    private readonly role: 'live' | 'build',
-    after: number,
-    hooks: { onBatch?: (position: number) => void; onError?: (error: unknown) => void; batchSize?: number },
-  ) {
-    this.specs = new Map(projection.tables.map((t) => [t.name, t]));
-    this.checkpoint = checkpointName(projection.name, projection.version, generation);
-    this.follower = new LogFollower(store, {
-      after,
-      batchSize: hooks.batchSize ?? 2000,
-      handle: async (events) => {
-        const moved = await this.applyBatch(events);
-        hooks.onBatch?.(moved ?? events[events.length - 1].position);
-        return moved;
-      },
-      onError: (error) => hooks.onError?.(error),
-    });
-  }
-
-  static async create(
-    store: EventStore,
-    db: SqlDb,
-    projection: Projection,
-    generation: number,
-    tables: Tables,
-    registry: ProjectionRegistry,
-    checkpoints: Checkpoints,
-    role: 'live' | 'build',
-    hooks: { onBatch?: (position: number) => void; onError?: (error: unknown) => void; batchSize?: number },
-  ): Promise<GenerationWriter> {
-    await setupTables(db, projection, tables);
-    const after = await checkpoints.get(checkpointName(projection.name, projection.version, generation));
-    return new GenerationWriter(store, db, projection, generation, tables, registry, checkpoints, role, after, hooks);
-  }
-
-  async superseded(): Promise<boolean> {
-    if (this.role !== 'live') return false;
-    return (await this.registry.get(this.projection.name))?.generation !== this.generation;
-  }
-
-  /** Is this generation still the one this writer should write (checked with `runner`)? */
-  private async stillMine(runner: SqlRunner): Promise<boolean> {
-    const entry = await this.registry.get(this.projection.name, runner);
-    return this.role === 'live'
-      ? entry?.generation === this.generation && entry.version === this.projection.version
-      : entry?.building?.generation === this.generation || entry?.generation === this.generation;
-  }
-
-  private async applyBatch(events: readonly RecordedEvent[]): Promise<number | undefined> {
-    const refs: (readonly [string, string])[] = [];
-    for (const event of events) refs.push(...this.projection.reads(event));
-    let rows: BatchRows;
-    try {
-      rows = await BatchRows.load(this.db, this.specs, this.tables, refs);
-    } catch (error) {
-      // A swap elsewhere may have dropped these tables already.
-      if (!(await this.stillMine(this.db)))
-        throw new Superseded(`${this.projection.name} generation ${this.generation} is gone`);
-      throw error;
-    }
-    for (const event of events) this.projection.apply(event, rows);
-    return this.db.transaction(async (tx) => {
-      if (!(await this.stillMine(tx))) {
-        throw new Superseded(`${this.projection.name} generation ${this.generation} is no longer ${this.role}`);
-      }
-      const stored = await this.checkpoints.get(this.checkpoint, tx);
-      if (stored !== this.follower.position) return stored; // another writer got elsewhere: go on from there
-      for (const [table, changed] of rows.dirty) {
-        const spec = this.specs.get(table)!;
-        const columns = Object.keys(spec.columns);
-        const all = [...changed.values()];
-        for (let i = 0; i < all.length; i += ROWS_PER_STATEMENT) {
-          const chunk = all.slice(i, i + ROWS_PER_STATEMENT);
-          await tx.execute(
-            upsertSql(spec, this.tables[table], chunk.length),
-            chunk.flatMap((row) => columns.map((c) => row[c] ?? null)),
-          );
-        }
-      }
-      await this.checkpoints.set(this.checkpoint, events[events.length - 1].position, tx);
-      return undefined;
-    });
-  }
-}
-
-async function setupTables(db: SqlDb, projection: Projection, tables: Tables): Promise<void> {
-  for (const spec of projection.tables) await db.exec(createTableSql(db.dialect, spec, tables[spec.name]));
-}
-
 export interface RunnerOptions {
   readonly onError?: (projection: string, error: unknown) => void;
   readonly onSwap?: (projection: string, version: number, generation: number) => void;
-  /** Events per transaction while catching up (default 2000). */
+  /** Events per transaction while following the log live (default 2000). */
   readonly batchSize?: number;
+  /** Events per transaction while building a generation (default 20,000). */
+  readonly buildBatchSize?: number;
+  /** Rows per table each generation keeps in memory between batches (default 2,000 live, 20,000 building). */
+  readonly cacheRows?: number;
 }
 
 /**
  * Runs projections from the global log. Each projection has a live generation (the
  * tables queries read) and, during a rebuild or after its version changed, a new
  * generation built beside it from position 0 and swapped in atomically once caught up.
+ * The live generations share one follower and one transaction a batch; so do the
+ * generations one rebuild builds (decision 0007).
  */
 export class ProjectionRunner {
   readonly registry: ProjectionRegistry;
   private readonly checkpoints: Checkpoints;
-  private readonly live = new Map<string, GenerationWriter>();
+  private live: GenerationGroup | undefined;
   private readonly builds = new Map<string, Promise<void>>();
+  private readonly building = new Set<GenerationGroup>();
   private running = false;
   private ready: Promise<void> | undefined;
 
@@ -247,28 +85,44 @@ export class ProjectionRunner {
   async start(): Promise<void> {
     await this.setup();
     this.running = true;
+    const live = new GenerationGroup(this.store, this.db, this.registry, this.checkpoints, 'live', {
+      batchSize: this.options.batchSize ?? 2000,
+      cacheRows: this.options.cacheRows ?? 2000,
+      onError: (name, error) => this.options.onError?.(name, error),
+      onSuperseded: (member) => void this.followLive(member),
+    });
+    this.live = live;
+    const toBuild: string[] = [];
     for (const projection of this.projections) {
       const entry = (await this.registry.get(projection.name)) ?? (await this.registry.register(projection));
       if (entry.version === projection.version) {
-        await this.startLive(projection, entry.generation, entry.tables);
-        if (entry.building?.version === projection.version) void this.rebuild(projection.name);
+        await live.add(projection, entry.generation, entry.tables);
+        if (entry.building?.version === projection.version) toBuild.push(projection.name);
       } else {
         // The code changed: keep serving the old version while the new one is built.
-        void this.rebuild(projection.name);
+        toBuild.push(projection.name);
       }
+    }
+    live.start();
+    if (toBuild.length > 0) {
+      this.rebuild(toBuild).catch((error: unknown) => {
+        for (const name of toBuild) this.options.onError?.(name, error);
+      });
     }
   }
 
+  /** Stops following the log; builds in progress stop too, to resume from their checkpoints. */
   async stop(): Promise<void> {
     this.running = false;
-    await Promise.all([...this.live.values()].map((w) => w.follower.stop()));
-    this.live.clear();
+    await this.live?.stop();
+    this.live = undefined;
+    await Promise.all([...this.building].map((group) => group.interrupt()));
     await Promise.all([...this.builds.values()].map((b) => b.catch(() => undefined)));
   }
 
   /** Resolves once every live projection has read to the end of the log at least once. */
   async caughtUp(): Promise<void> {
-    await Promise.all([...this.live.values()].map((w) => w.follower.caughtUp));
+    await this.live?.caughtUp();
   }
 
   /** The checkpoint of the live generation (read from the database, so any process's progress counts). */
@@ -282,9 +136,9 @@ export class ProjectionRunner {
   /** Resolves true once the live generation has passed `position`; false after `timeoutMs`. */
   async waitFor(name: string, position: number, timeoutMs = 5000): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    const writer = this.live.get(name);
-    if (writer && !(await writer.superseded())) {
-      if (await writer.follower.waitFor(position, timeoutMs)) return true;
+    const member = this.live?.member(name);
+    if (member && (await this.registry.get(name))?.generation === member.generation) {
+      if (await this.live!.waitFor(member, position, timeoutMs)) return true;
     }
     // No writer here (workers elsewhere) or the generation changed: watch the shared checkpoint.
     while ((await this.checkpoint(name)) < position) {
@@ -320,93 +174,83 @@ export class ProjectionRunner {
   }
 
   /**
-   * Replays the whole log into a new generation while the live one keeps serving, then
-   * swaps atomically and drops the old tables. `onProgress` gets the position reached.
+   * Replays the whole log into a new generation of each named projection while the live
+   * ones keep serving, in one pass over the log, then swaps each in atomically and drops
+   * its old tables. A build left unfinished (a crash) resumes from its checkpoint.
+   * `onProgress` gets the position every projection of the pass has reached.
    */
-  rebuild(name: string, onProgress?: (position: number) => void): Promise<void> {
-    const existing = this.builds.get(name);
-    if (existing) return existing;
-    const build = this.build(this.projection(name), onProgress).finally(() => this.builds.delete(name));
-    this.builds.set(name, build);
-    return build;
+  rebuild(names: string | readonly string[], onProgress?: (position: number) => void): Promise<void> {
+    const projections = (typeof names === 'string' ? [names] : names).map((name) => this.projection(name));
+    const pending: Promise<void>[] = [];
+    const fresh: Projection[] = [];
+    for (const projection of projections) {
+      const existing = this.builds.get(projection.name);
+      if (existing) pending.push(existing);
+      else if (!fresh.includes(projection)) fresh.push(projection);
+    }
+    if (fresh.length > 0) {
+      const build: Promise<void> = this.build(fresh, onProgress).finally(() => {
+        for (const projection of fresh)
+          if (this.builds.get(projection.name) === build) this.builds.delete(projection.name);
+      });
+      for (const projection of fresh) this.builds.set(projection.name, build);
+      pending.push(build);
+    }
+    return Promise.all(pending).then(() => undefined);
   }
 
-  private async build(projection: Projection, onProgress?: (position: number) => void): Promise<void> {
+  private async build(projections: readonly Projection[], onProgress?: (position: number) => void): Promise<void> {
     await this.setup();
-    const entry = (await this.registry.get(projection.name)) ?? (await this.registry.register(projection));
-    const resumable = entry.building?.version === projection.version ? entry.building.generation : undefined;
-    const { generation, tables } =
-      resumable !== undefined
-        ? { generation: resumable, tables: tablesOf(projection, resumable) }
-        : await this.registry.beginBuild(projection);
-    let failure: unknown;
-    const writer = await GenerationWriter.create(
-      this.store,
-      this.db,
-      projection,
-      generation,
-      tables,
-      this.registry,
-      this.checkpoints,
-      'build',
-      {
-        batchSize: this.options.batchSize,
-        onBatch: onProgress,
-        onError: (error) => {
-          failure = error;
-          this.options.onError?.(projection.name, error);
-        },
-      },
-    );
-    writer.follower.start();
-    await writer.follower.caughtUp;
-    await writer.follower.stop();
-    if (failure instanceof Superseded) return;
-    // Caught up: swap in one transaction, then drop what the old generation owned.
-    const old = await this.registry.swap(projection, generation);
-    this.options.onSwap?.(projection.name, projection.version, generation);
-    const previous = this.live.get(projection.name);
-    if (previous) {
-      await previous.follower.stop();
-      this.live.delete(projection.name);
+    const group = new GenerationGroup(this.store, this.db, this.registry, this.checkpoints, 'build', {
+      batchSize: this.options.buildBatchSize ?? 20_000,
+      cacheRows: this.options.cacheRows ?? 20_000,
+      onBatch: onProgress,
+      onError: (name, error) => this.options.onError?.(name, error),
+    });
+    this.building.add(group);
+    try {
+      return await this.buildWith(group, projections);
+    } finally {
+      this.building.delete(group);
     }
-    if (old && JSON.stringify(old) !== JSON.stringify(tables)) {
-      for (const table of Object.values(old)) await this.db.exec(`DROP TABLE IF EXISTS ${quote(table)}`);
-    }
-    if (this.running) await this.startLive(projection, generation, tables);
   }
 
-  private async startLive(projection: Projection, generation: number, tables: Tables): Promise<void> {
-    const writer: GenerationWriter = await GenerationWriter.create(
-      this.store,
-      this.db,
-      projection,
-      generation,
-      tables,
-      this.registry,
-      this.checkpoints,
-      'live',
-      {
-        batchSize: this.options.batchSize,
-        onError: (error) => {
-          if (error instanceof Superseded) {
-            // Another process swapped in a new generation: follow that one from its checkpoint.
-            void writer.follower.stop().then(async () => {
-              if (this.live.get(projection.name) !== writer || !this.running) return;
-              this.live.delete(projection.name);
-              const entry = await this.registry.get(projection.name);
-              if (entry && entry.version === projection.version) {
-                await this.startLive(projection, entry.generation, entry.tables);
-              }
-            });
-            return;
-          }
-          this.options.onError?.(projection.name, error);
-        },
-      },
-    );
-    this.live.set(projection.name, writer);
-    writer.follower.start();
+  private async buildWith(group: GenerationGroup, projections: readonly Projection[]): Promise<void> {
+    for (const projection of projections) {
+      const entry = (await this.registry.get(projection.name)) ?? (await this.registry.register(projection));
+      const resumable = entry.building?.version === projection.version ? entry.building.generation : undefined;
+      const { generation, tables } =
+        resumable !== undefined
+          ? { generation: resumable, tables: tablesOf(projection, resumable) }
+          : await this.registry.beginBuild(projection);
+      await group.add(projection, generation, tables);
+    }
+    if (!(await group.runToEnd())) return; // interrupted by stop(): resumes next time
+    // Those still in the group caught up (the others were superseded): swap each in one
+    // durable transaction, which also makes the build's relaxed commits durable.
+    for (const { projection, generation, tables } of group.all()) {
+      const old = await this.registry.swap(projection, generation);
+      this.options.onSwap?.(projection.name, projection.version, generation);
+      if (this.running && this.live) await this.live.add(projection, generation, tables);
+      if (old && JSON.stringify(old) !== JSON.stringify(tables)) {
+        for (const table of Object.values(old)) await this.db.exec(`DROP TABLE IF EXISTS ${quote(table)}`);
+      }
+    }
+  }
+
+  /** A live generation was superseded (another process swapped one in): follow the registry's. */
+  private async followLive(member: Member): Promise<void> {
+    const live = this.live;
+    if (!live || !this.running) return;
+    const { projection } = member;
+    try {
+      const entry = await this.registry.get(projection.name);
+      if (!entry || entry.version !== projection.version) return;
+      if (live.member(projection.name)?.generation === entry.generation) return;
+      await live.add(projection, entry.generation, entry.tables);
+    } catch (error) {
+      this.options.onError?.(projection.name, error);
+    }
   }
 }
 

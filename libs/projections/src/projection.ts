@@ -1,7 +1,19 @@
 import type { RecordedEvent } from '@accord/event-store';
 import type { TableSpec } from './sql/sql-db';
 
+/**
+ * A row by column. A column holding an object or array is stored as its JSON, so a
+ * projection may put a state object as it is: the batch serializes it once, when it
+ * writes the row, instead of once per event (see `jsonColumn`).
+ */
 export type Row = Record<string, unknown>;
+
+/** A JSON column as a row holds it: parsed when loaded from the database, as put otherwise. */
+export function jsonColumn<T>(row: Row | undefined, column: string, otherwise: T): T {
+  if (!row) return otherwise;
+  const value = row[column];
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}
 
 /** The rows a batch has loaded or written, by table base name and key. */
 export interface Rows {

@@ -1,5 +1,5 @@
 import { evolveSession, initialSessionState, type Session, type SessionEvent } from '@accord/committee';
-import type { Projection } from './projection';
+import { jsonColumn, type Projection } from './projection';
 
 /** Each committee session: agenda, attendance, positions, decisions and deferrals. */
 export const sessionsProjection: Projection = {
@@ -29,7 +29,7 @@ export const sessionsProjection: Projection = {
     if (!event.streamId.startsWith('session-')) return;
     const id = event.streamId.slice('session-'.length);
     const row = rows.get('sessions', id);
-    const before: Session = row ? JSON.parse(String(row.state)) : initialSessionState;
+    const before = jsonColumn<Session>(row, 'state', initialSessionState);
     const after = evolveSession(before, event as unknown as SessionEvent);
     if (after.status === 'none') return;
     rows.put('sessions', {
@@ -37,7 +37,7 @@ export const sessionsProjection: Projection = {
       agreement_id: after.agreementId,
       status: after.status,
       scheduled_for: after.scheduledFor,
-      state: JSON.stringify(after),
+      state: after,
       revision: event.revision,
       position: event.position,
       updated_at: event.recordedAt,

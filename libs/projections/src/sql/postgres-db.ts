@@ -1,5 +1,5 @@
 import { Pool, types, type PoolClient } from 'pg';
-import type { SqlDb, SqlRunner } from './sql-db';
+import type { SqlDb, SqlRunner, TransactionOptions } from './sql-db';
 
 // BIGINT (positions, counts) as numbers: positions stay below 2^53 (decision 0002).
 types.setTypeParser(20, (value) => Number(value));
@@ -77,11 +77,12 @@ export class PostgresDb implements SqlDb {
     await this.pool.query(script);
   }
 
-  async transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (tx: SqlRunner) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     await this.ready;
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
+      if (options.durable === false) await client.query('SET LOCAL synchronous_commit = off');
       const result = await work(runnerOf(client));
       await client.query('COMMIT');
       return result;

@@ -11,11 +11,20 @@ export interface SqlRunner {
   execute(sql: string, params?: readonly unknown[]): Promise<number>;
 }
 
+export interface TransactionOptions {
+  /**
+   * false: the commit need not reach the disk before it returns (no fsync on SQLite, no
+   * WAL flush wait on PostgreSQL). A crash may lose it, never tear it; the next durable
+   * commit makes it durable too. For work that is redone when lost (a generation being built).
+   */
+  readonly durable?: boolean;
+}
+
 export interface SqlDb extends SqlRunner {
   /** Runs several statements (DDL). */
   exec(script: string): Promise<void>;
   /** Runs `work` in one transaction; nothing else runs on this database meanwhile (SQLite) or on its connection (PostgreSQL). */
-  transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: SqlRunner) => Promise<T>, options?: TransactionOptions): Promise<T>;
   close(): Promise<void>;
 }
 

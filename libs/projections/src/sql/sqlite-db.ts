@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { SqlDb, SqlRunner } from './sql-db';
+import type { SqlDb, SqlRunner, TransactionOptions } from './sql-db';
 
 /**
  * SqlDb on one better-sqlite3 connection. The driver is synchronous, so an async
@@ -59,16 +59,25 @@ export class SqliteDb implements SqlDb {
     return this.locked(async () => void this.raw.exec(script));
   }
 
-  transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
+  transaction<T>(work: (tx: SqlRunner) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     return this.locked(async () => {
-      this.raw.exec('BEGIN IMMEDIATE');
+      // NORMAL in WAL mode: the commit skips its fsync, checkpoints still sync (no corruption);
+      // the next FULL commit syncs the WAL, these frames included.
+      const previous = options.durable === false ? (this.raw.pragma('synchronous', { simple: true }) as number) : 0;
+      const relaxed = previous > 1; // FULL or EXTRA on this connection
+      if (relaxed) this.raw.pragma('synchronous = NORMAL');
       try {
-        const result = await work(this.runner);
-        this.raw.exec('COMMIT');
-        return result;
-      } catch (error) {
-        if (this.raw.inTransaction) this.raw.exec('ROLLBACK');
-        throw error;
+        this.raw.exec('BEGIN IMMEDIATE');
+        try {
+          const result = await work(this.runner);
+          this.raw.exec('COMMIT');
+          return result;
+        } catch (error) {
+          if (this.raw.inTransaction) this.raw.exec('ROLLBACK');
+          throw error;
+        }
+      } finally {
+        if (relaxed) this.raw.pragma(`synchronous = ${previous}`);
       }
     });
   }
