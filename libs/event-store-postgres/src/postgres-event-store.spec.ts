@@ -261,6 +261,185 @@ describeWithPostgres('PostgresEventStore', () => {
     }, 60000);
   });
 
+  describe('group commit', () => {
+    /** Settles appends made in one turn of the event loop, hence sent as one group. */
+    const together = (...appends: Array<() => Promise<unknown>>): Promise<PromiseSettledResult<unknown>[]> =>
+      Promise.allSettled(appends.map((append) => append()));
+    const value = <T>(outcome: PromiseSettledResult<unknown>): T => {
+      if (outcome.status === 'rejected') throw outcome.reason;
+      return outcome.value as T;
+    };
+    const reason = (outcome: PromiseSettledResult<unknown>): unknown =>
+      outcome.status === 'rejected' ? outcome.reason : new Error('the append succeeded');
+    type Appended = Awaited<ReturnType<PostgresEventStore['append']>>;
+
+    it('writes appends that arrive together in one commit, gap-free and notified', async () => {
+      const writer = await openStore();
+      const follower = await openStore({ pollIntervalMs: 60000 });
+      const subscription = follower.subscribe();
+      const { received, done } = follow(subscription);
+      await until(() => withClient(async (c) => (await listeners(c, schema)) === 1), 'the follower to listen');
+      await writer.append(streamName(), [anEvent()]);
+      const before = writer.stats;
+
+      const outcomes = await together(
+        ...Array.from({ length: 20 }, (_, i) => () => writer.append(streamName(), [anEvent(), anEvent()].slice(i % 2))),
+      );
+      expect(writer.stats.commits).toBe(before.commits + 1);
+      expect(writer.stats.largestGroup).toBe(20);
+      const results = outcomes.map((outcome) => value<Appended>(outcome));
+      const log = await readWholeLog(writer);
+      expect(results.flatMap((r) => r.events)).toEqual(log.slice(1));
+      for (let i = 1; i < log.length; i++) expect(log[i].position).toBe(log[i - 1].position + 1);
+      expect(new Set(log.slice(1).map((e) => e.recordedAt)).size).toBe(1);
+      // One NOTIFY for the group wakes the follower long before its poll.
+      await until(() => received.length === log.length, 'the whole group, notified', 5000);
+      expectExactlyTheLog(received, log);
+      await subscription.stop();
+      await done;
+    });
+
+    it('fails only the append whose expected revision does not hold', async () => {
+      const store = await openStore();
+      const stream = streamName();
+      await store.append(stream, [anEvent()]);
+      const [first, wrong, last] = await together(
+        () => store.append(streamName(), [anEvent()], { expectedRevision: 'no_stream' }),
+        () => store.append(stream, [anEvent('Late')], { expectedRevision: 5 }),
+        () => store.append(streamName(), [anEvent()], { expectedRevision: 'no_stream' }),
+      );
+      expect(reason(wrong)).toBeInstanceOf(WrongExpectedRevisionError);
+      expect(reason(wrong)).toMatchObject({ streamId: stream, expected: 5, actual: 0 });
+      const written = [value<Appended>(first), value<Appended>(last)];
+      expect(written[1].position).toBe(written[0].position + 1);
+      expect(store.stats.largestGroup).toBe(3);
+      expect(await store.readStream(stream)).toHaveLength(1);
+      expect((await readWholeLog(store)).map((e) => e.type)).not.toContain('Late');
+    });
+
+    it('checks each append against the ones before it in the group, in call order', async () => {
+      const store = await openStore();
+      const stream = streamName();
+      const [a, b, c, stale, d] = await together(
+        () => store.append(stream, [anEvent('A')], { expectedRevision: 'no_stream' }),
+        () => store.append(stream, [anEvent('B'), anEvent('B')], { expectedRevision: 0 }),
+        () => store.append(stream, [anEvent('C')], { expectedRevision: 'stream_exists' }),
+        () => store.append(stream, [anEvent('Stale')], { expectedRevision: 0 }),
+        () => store.append(stream, [anEvent('D')], { expectedRevision: 3 }),
+      );
+      expect(reason(stale)).toMatchObject({ expected: 0, actual: 3 });
+      const results = [a, b, c, d].map((outcome) => value<Appended>(outcome));
+      expect(results.map((r) => r.revision)).toEqual([0, 2, 3, 4]);
+      const events = await store.readStream(stream);
+      expect(events.map((e) => e.type)).toEqual(['A', 'B', 'B', 'C', 'D']);
+      expect(events.map((e) => e.position)).toEqual(events.map((_, i) => events[0].position + i));
+      expect(store.stats.commits).toBe(1);
+    });
+
+    it('sorts out ids repeated within a group as if the appends came one by one', async () => {
+      const store = await openStore();
+      const recorded = anEvent('Recorded');
+      await store.append(streamName(), [recorded]);
+      const shared = anEvent('Shared');
+      const batch = [anEvent('Batch'), anEvent('Batch')];
+      const batchStream = streamName();
+      const leftOut = anEvent('LeftOut');
+      const [owner, thief, original, repeat, reused, revisionFirst, taker] = await together(
+        () => store.append(streamName(), [shared]),
+        () => store.append(streamName(), [anEvent(), shared]),
+        () => store.append(batchStream, batch),
+        () => store.append(batchStream, batch, { expectedRevision: 'no_stream' }),
+        () => store.append(streamName(), [recorded]),
+        // Fails its revision check, so its id is still free for the append after it.
+        () => store.append(streamName(), [leftOut], { expectedRevision: 2 }),
+        () => store.append(streamName(), [leftOut]),
+      );
+      expect(value<Appended>(owner).events[0].id).toBe(shared.id);
+      expect(reason(thief)).toBeInstanceOf(DuplicateEventIdError);
+      expect(reason(thief)).toMatchObject({ eventId: shared.id });
+      expect(value<Appended>(repeat)).toEqual({ ...value<Appended>(original), idempotent: true });
+      expect(reason(reused)).toMatchObject({ eventId: recorded.id });
+      expect(reason(reused)).toBeInstanceOf(DuplicateEventIdError);
+      expect(reason(revisionFirst)).toBeInstanceOf(WrongExpectedRevisionError);
+      expect(reason(revisionFirst)).toMatchObject({ expected: 2, actual: 'no_stream' });
+      expect(value<Appended>(taker).events[0].id).toBe(leftOut.id);
+      expect(store.stats.commits).toBe(2);
+      const log = await readWholeLog(store);
+      expect(log.map((e) => e.type)).toEqual(['Recorded', 'Shared', 'Batch', 'Batch', 'LeftOut']);
+      for (let i = 1; i < log.length; i++) expect(log[i].position).toBe(log[i - 1].position + 1);
+    });
+
+    it('leaves no trace of a new stream whose appends all failed', async () => {
+      const store = await openStore();
+      const stream = streamName();
+      const [failed, other] = await together(
+        () => store.append(stream, [anEvent()], { expectedRevision: 3 }),
+        () => store.append(streamName(), [anEvent()]),
+      );
+      expect(reason(failed)).toMatchObject({ expected: 3, actual: 'no_stream' });
+      expect(other.status).toBe('fulfilled');
+      const rows = await withClient((client) =>
+        client.query(`SELECT 1 FROM ${quoteIdentifier(schema)}.streams WHERE stream_id = $1`, [stream]),
+      );
+      expect(rows.rowCount).toBe(0);
+      await expect(store.append(stream, [anEvent()], { expectedRevision: 'no_stream' })).resolves.toMatchObject({
+        revision: 0,
+      });
+    });
+
+    it('retries the appends of a group that failed as a whole one by one, so only the cause fails', async () => {
+      const store = await openStore();
+      const stream = streamName();
+      await store.append(stream, [anEvent()]);
+      // A writer that bypasses the store: revision 1 exists, the streams table still says 0.
+      await withClient((client) =>
+        client.query(
+          `INSERT INTO ${quoteIdentifier(schema)}.events
+           (position, stream_id, revision, id, type, schema_version, data, metadata, recorded_at)
+           VALUES (1000000, $1, 1, $2, 'Rogue', 1, '{}', '{}', now())`,
+          [stream, randomUUID()],
+        ),
+      );
+      const [before, broken, after] = await together(
+        () => store.append(streamName(), [anEvent()]),
+        () => store.append(stream, [anEvent()], { expectedRevision: 0 }),
+        () => store.append(streamName(), [anEvent()]),
+      );
+      expect(reason(broken)).toBeInstanceOf(WrongExpectedRevisionError);
+      expect(reason(broken)).toMatchObject({ expected: 0, actual: 1 });
+      expect(value<Appended>(after).position).toBe(value<Appended>(before).position + 1);
+    });
+
+    it('sends a lone append as one statement, its own transaction: one round trip', async () => {
+      const store = await openStore({ maxConnections: 1 });
+      await store.append(streamName(), [anEvent()]); // connects and sets the session up
+      const queries = jest.spyOn(Client.prototype, 'query');
+      try {
+        await store.append(streamName(), [anEvent()]);
+        expect(queries).toHaveBeenCalledTimes(1);
+      } finally {
+        queries.mockRestore();
+      }
+    });
+    it('learns of a recorded id from the unique index, then sends the group again with the lookup', async () => {
+      const store = await openStore({ maxConnections: 1 });
+      const stream = streamName();
+      const first = await store.append(stream, [anEvent(), anEvent()]);
+      const queries = jest.spyOn(Client.prototype, 'query');
+      try {
+        const repeat = await store.append(stream, first.events, { expectedRevision: 'any' });
+        expect(repeat).toEqual({ ...first, idempotent: true });
+        expect(queries).toHaveBeenCalledTimes(2);
+        await store.append(stream, [anEvent()], { expectedRevision: 1 });
+        // The refused statement did not cost the connection: no new session was set up.
+        expect(queries).toHaveBeenCalledTimes(3);
+        expect(new Set(queries.mock.contexts).size).toBe(1);
+      } finally {
+        queries.mockRestore();
+      }
+    });
+  });
+
   describe('unique violations', () => {
     it('reports an id taken by a concurrent append to another stream as a duplicate', async () => {
       const writerA = await openStore();
