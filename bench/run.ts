@@ -62,7 +62,7 @@ const GROWTH = 10_000;
 const ADMIN_KEY = `bench-admin-${randomBytes(12).toString('hex')}`;
 const PG_URL = process.env.ACCORD_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 /** Bump when the generated log changes shape, so that old caches are not reused. */
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2;
 
 const began = performance.now();
 const elapsed = () => `${((performance.now() - began) / 1000).toFixed(0)} s`;

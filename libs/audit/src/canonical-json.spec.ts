@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import { canonicalJson } from './canonical-json';
+import { canonicalJson } from '@accord/event-store';
 import { computeEventHash, GENESIS_HASH } from './event-hash';
 
 /** A small deterministic PRNG (mulberry32), so a failure can be replayed from its seed. */

@@ -1,6 +1,6 @@
 import { hash as sha256 } from 'node:crypto';
-import type { NewEvent, RecordedEvent } from '@accord/event-store';
-import { canonicalJson, canonicalJsonWithout, canonicalMember } from './canonical-json';
+import type { NewEvent, RecordedEvent, StoredEvent } from '@accord/event-store';
+import { canonicalJson, canonicalJsonWithout, canonicalMember } from '@accord/event-store';
 
 /** prevHash of a stream's first event. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -64,6 +64,41 @@ function canonicalEvent(event: HashedFields): string {
     out += member;
   }
   return `{${out}}`;
+}
+
+/**
+ * computeEventHash from the text the store keeps, for stores that write canonical JSON
+ * (`toStoredJson`): the canonical event is put together from the stored data and metadata
+ * (less its `hash` member) without serialising anything again. It equals computeEventHash
+ * exactly when the stored text is canonical. Callers accept it only when it matches the
+ * stored hash, and otherwise compute the hash the slow way: stored text in another form
+ * (an older log, another writer) gives another hash here, never a false match.
+ *
+ * Why a match is enough: the stored data and metadata parsed as JSON, so each is one whole
+ * JSON value, and a match means the bytes put together here are the bytes the writer hashed.
+ * Parsing those bytes gives back the stored data and metadata.
+ */
+export function storedEventHash(event: StoredEvent): string | undefined {
+  const hash = (event.metadata as Record<string, unknown>).hash;
+  if (typeof hash !== 'string') return undefined;
+  const text = event.metadataJson;
+  const member = `"hash":${JSON.stringify(hash)}`;
+  const at = text.indexOf(member);
+  if (at < 0) return undefined;
+  const end = at + member.length;
+  const metadata =
+    text[at - 1] === ','
+      ? text.slice(0, at - 1) + text.slice(end)
+      : text[end] === ','
+        ? text.slice(0, at) + text.slice(end + 1)
+        : text.slice(0, at) + text.slice(end);
+  return sha256(
+    'sha256',
+    `{"data":${event.dataJson},${canonicalMember('id', event.id)},"metadata":${metadata},` +
+      `${canonicalMember('revision', event.revision)},${canonicalMember('schemaVersion', event.schemaVersion)},` +
+      `${canonicalMember('streamId', event.streamId)},${canonicalMember('type', event.type)}}`,
+    'hex',
+  );
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { NewEvent, RecordedEvent } from '@accord/event-store';
-import { canonicalJson } from './canonical-json';
+import { canonicalJson } from '@accord/event-store';
 import { eventTime } from './event-time';
 
 /**

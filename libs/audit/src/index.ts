@@ -1,5 +1,5 @@
 export * from './event-hash';
-export * from './canonical-json';
+export { canonicalJson, canonicalJsonWithout, canonicalMember } from '@accord/event-store';
 export * from './log-digest';
 export * from './broken-link';
 export * from './verify-log';

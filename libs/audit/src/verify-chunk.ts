@@ -1,5 +1,5 @@
-import type { EventStore } from '@accord/event-store';
-import { computeEventHash } from './event-hash';
+import { readsStoredText, type EventStore, type RecordedEvent, type StoredEvent } from '@accord/event-store';
+import { computeEventHash, storedEventHash } from './event-hash';
 import { brokenLinks, type BrokenLink } from './broken-link';
 
 /** A slice of the global log by position: after `from`, up to and including `to`. */
@@ -40,6 +40,8 @@ export interface ChunkResult {
   readonly streams: ChunkStream[];
   /** The chunk's first local problem, at index `count` (its first event, if not its stream's first there). */
   readonly problem?: BrokenLink;
+  /** Events whose hash matched when computed from the stored text (see storedEventHash). */
+  readonly hashedAsStored: number;
 }
 
 /**
@@ -57,9 +59,16 @@ export async function verifyChunk(store: EventStore, range: ChunkRange, pageSize
   let problem: BrokenLink | undefined;
   let ended = false;
   let last = range.from;
+  let hashedAsStored = 0;
+  // A log written before stores kept canonical text never matches: stop trying after a few.
+  let stored = readsStoredText(store);
+  let misses = 0;
 
   reading: for (let after = range.from; ;) {
-    const page = await store.readAll({ after, maxCount: pageSize });
+    const page: RecordedEvent[] =
+      stored && readsStoredText(store)
+        ? await store.readAllStored({ after, maxCount: pageSize })
+        : await store.readAll({ after, maxCount: pageSize });
     for (const event of page) {
       if (event.position > range.to) break reading;
       const { streamId, revision, position } = event;
@@ -73,7 +82,11 @@ export async function verifyChunk(store: EventStore, range: ChunkRange, pageSize
         problem = brokenLinks.revisionGap(event, stream.lastRevision + 1);
         break reading;
       }
-      const computed = computeEventHash(event);
+      const fast = stored ? storedEventHash(event as StoredEvent) : undefined;
+      const asStored = fast !== undefined && fast === event.metadata.hash;
+      if (asStored) hashedAsStored++;
+      else if (stored && ++misses > 32 && hashedAsStored === 0) stored = false;
+      const computed = asStored ? fast : computeEventHash(event);
       if (event.metadata.hash !== computed) {
         problem = brokenLinks.hashMismatch(event, computed, event.metadata.hash);
         break reading;
@@ -120,5 +133,6 @@ export async function verifyChunk(store: EventStore, range: ChunkRange, pageSize
     streamOf: Uint32Array.from(streamOf),
     streams,
     ...(problem ? { problem } : {}),
+    hashedAsStored,
   };
 }

@@ -4,12 +4,12 @@ import {
   AppendNotifier,
   CatchUpSubscription,
   DuplicateEventIdError,
-  InvalidAppendError,
   StoreClosedError,
   WrongExpectedRevisionError,
   checkExpectedRevision,
   isSameBatch,
   repeatFitsExpected,
+  toStoredJson,
   validateAppend,
 } from '@accord/event-store';
 import type {
@@ -19,6 +19,7 @@ import type {
   ExpectedRevision,
   NewEvent,
   ReadAllOptions,
+  StoredEvent,
   ReadStreamOptions,
   RecordedEvent,
   StreamState,
@@ -65,6 +66,8 @@ type Outcome = { ok: true; result: AppendResult } | { ok: false; error: unknown 
 
 /** position, stream_id, revision, id, type, schema_version, data, metadata, recorded_at */
 type Row = [string, string, string, string, string, number, unknown, Record<string, unknown>, string];
+/** A Row with data and metadata as their stored text. */
+type TextRow = [string, string, string, string, string, number, string, string, string];
 
 /** A row of `append_group`: the append's number (from 1), what it says, then a Row's columns. */
 type GroupRow = [number, 'written' | 'rejected' | 'found', ...Row];
@@ -165,8 +168,8 @@ export class PostgresEventStore implements EventStore {
     const expected = options.expectedRevision ?? 'any';
     validateAppend(streamId, events, expected);
     // Serialise now: a caller mutating its objects after the call cannot change what is written.
-    const data = events.map((event) => toJson(event.data, `Data of ${event.type}`));
-    const metadata = events.map((event) => toJson(event.metadata ?? {}, `Metadata of ${event.type}`));
+    const data = events.map((event) => toStoredJson(event.data, `Data of ${event.type}`));
+    const metadata = events.map((event) => toStoredJson(event.metadata ?? {}, `Metadata of ${event.type}`));
     return this.track(
       new Promise<AppendResult>((resolve, reject) => {
         this.queue.push({ streamId, events, expected, data, metadata, resolve, reject });
@@ -183,6 +186,11 @@ export class PostgresEventStore implements EventStore {
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     if (this.closed) throw new StoreClosedError();
     return this.track(this.readPage(options.after ?? 0, options.maxCount ?? 1000));
+  }
+
+  async readAllStored(options: ReadAllOptions = {}): Promise<StoredEvent[]> {
+    if (this.closed) throw new StoreClosedError();
+    return this.track(this.readPage(options.after ?? 0, options.maxCount ?? 1000, true));
   }
 
   subscribe(options: SubscribeOptions = {}): Subscription {
@@ -413,13 +421,32 @@ export class PostgresEventStore implements EventStore {
     return error;
   }
 
-  private async readPage(after: number, maxCount: number): Promise<RecordedEvent[]> {
+  private async readPage(after: number, maxCount: number): Promise<RecordedEvent[]>;
+  private async readPage(after: number, maxCount: number, withText: true): Promise<StoredEvent[]>;
+  private async readPage(after: number, maxCount: number, withText = false): Promise<RecordedEvent[]> {
     // The same bounds as the reference store's slice of its log.
     // (A NaN `after` slices nothing there, so it reads nothing here.)
     const from = Math.min(Math.max(0, Math.floor(after)), Number.MAX_SAFE_INTEGER);
     if (!(maxCount > 0) || Number.isNaN(from)) return [];
     const limit = maxCount >= Number.MAX_SAFE_INTEGER ? null : Math.floor(maxCount);
     if (limit === 0) return [];
+    if (withText) {
+      // The json columns as the text stored (the driver would parse them), parsed here.
+      const { rows } = await this.pool.query<TextRow>({ ...this.sql.readAllText, values: [from, limit] });
+      return rows.map((row) => ({
+        streamId: row[1],
+        revision: Number(row[2]),
+        position: Number(row[0]),
+        id: row[3],
+        type: row[4],
+        schemaVersion: row[5],
+        data: JSON.parse(row[6]),
+        metadata: JSON.parse(row[7]),
+        recordedAt: row[8],
+        dataJson: row[6],
+        metadataJson: row[7],
+      }));
+    }
     const { rows } = await this.pool.query<Row>({ ...this.sql.readAll, values: [from, limit] });
     return toEvents(rows);
   }
@@ -469,6 +496,11 @@ function statements(schema: string) {
     ),
     lastRevision: named('lastRevision', `SELECT max(revision) FROM ${s}.events WHERE stream_id = $1`),
     readAll: named('readAll', `SELECT ${columns} FROM ${s}.events WHERE position > $1 ORDER BY position LIMIT $2`),
+    readAllText: named(
+      'readAllText',
+      `SELECT ${columns.replace('data, metadata', 'data::text, metadata::text')} FROM ${s}.events
+       WHERE position > $1 ORDER BY position LIMIT $2`,
+    ),
     readForwards: named(
       'readForwards',
       `SELECT ${columns} FROM ${s}.events
@@ -542,17 +574,6 @@ function rejected(pending: PendingAppend, last: number, found: RecordedEvent[]):
   }
   checkExpectedRevision(streamId, expected, current);
   throw new Error(`Append to ${streamId} was left out of its group although its checks pass`);
-}
-
-function toJson(value: unknown, what: string): string {
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(value);
-  } catch (error) {
-    throw new InvalidAppendError(`${what} cannot be stored as JSON: ${(error as Error).message}`);
-  }
-  if (json === undefined) throw new InvalidAppendError(`${what} cannot be stored as JSON`);
-  return json;
 }
 
 /** Array.prototype.slice's conversion of an index (NaN to 0, fractions truncated). */

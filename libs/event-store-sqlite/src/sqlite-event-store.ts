@@ -5,12 +5,12 @@ import {
   AppendNotifier,
   CatchUpSubscription,
   DuplicateEventIdError,
-  InvalidAppendError,
   StoreClosedError,
   WrongExpectedRevisionError,
   checkExpectedRevision,
   isSameBatch,
   repeatFitsExpected,
+  toStoredJson,
   validateAppend,
 } from '@accord/event-store';
 import type {
@@ -20,6 +20,7 @@ import type {
   ExpectedRevision,
   NewEvent,
   ReadAllOptions,
+  StoredEvent,
   ReadStreamOptions,
   RecordedEvent,
   StreamState,
@@ -196,8 +197,8 @@ export class SqliteEventStore implements EventStore {
     const expected = options.expectedRevision ?? 'any';
     validateAppend(streamId, events, expected);
     // Serialise now: a caller mutating its objects after the call cannot change what is written.
-    const data = events.map((event) => toJson(event.data, `Data of ${event.type}`));
-    const metadata = events.map((event) => toJson(event.metadata ?? {}, `Metadata of ${event.type}`));
+    const data = events.map((event) => toStoredJson(event.data, `Data of ${event.type}`));
+    const metadata = events.map((event) => toStoredJson(event.metadata ?? {}, `Metadata of ${event.type}`));
     return new Promise<AppendResult>((resolve, reject) => {
       this.queue.push({ streamId, events, expected, data, metadata, resolve, reject });
       if (!this.flushScheduled) {
@@ -233,6 +234,11 @@ export class SqliteEventStore implements EventStore {
     return this.readPage(options.after ?? 0, options.maxCount ?? 1000);
   }
 
+  async readAllStored(options: ReadAllOptions = {}): Promise<StoredEvent[]> {
+    if (this.closed) throw new StoreClosedError();
+    return toEvents(this.pageRows(options.after ?? 0, options.maxCount ?? 1000), true);
+  }
+
   subscribe(options: SubscribeOptions = {}): Subscription {
     if (this.closed) throw new StoreClosedError();
     const subscription = new CatchUpSubscription(
@@ -260,9 +266,13 @@ export class SqliteEventStore implements EventStore {
   }
 
   private readPage(after: number, maxCount: number): RecordedEvent[] {
+    return toEvents(this.pageRows(after, maxCount));
+  }
+
+  private pageRows(after: number, maxCount: number): Row[] {
     if (!(maxCount > 0)) return [];
     const limit = maxCount >= Number.MAX_SAFE_INTEGER ? -1 : Math.floor(maxCount);
-    return toEvents(this.statements.readAll.all(Math.max(0, Math.floor(after)), limit));
+    return this.statements.readAll.all(Math.max(0, Math.floor(after)), limit);
   }
 
   private async waitForAppend(after: number, signal: AbortSignal): Promise<void> {
@@ -394,17 +404,6 @@ function migrate(db: Database.Database): void {
   }).immediate();
 }
 
-function toJson(value: unknown, what: string): string {
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(value);
-  } catch (error) {
-    throw new InvalidAppendError(`${what} cannot be stored as JSON: ${(error as Error).message}`);
-  }
-  if (json === undefined) throw new InvalidAppendError(`${what} cannot be stored as JSON`);
-  return json;
-}
-
 /** Array.prototype.slice's conversion of an index (NaN to 0, fractions truncated). */
 function toIndex(value: number): number {
   if (Number.isNaN(value)) return 0;
@@ -412,11 +411,13 @@ function toIndex(value: number): number {
 }
 
 /** Builds envelopes from raw rows: far cheaper than letting the driver build keyed objects. */
-function toEvents(rows: Row[]): RecordedEvent[] {
+function toEvents(rows: Row[]): RecordedEvent[];
+function toEvents(rows: Row[], withText: true): StoredEvent[];
+function toEvents(rows: Row[], withText = false): RecordedEvent[] {
   const events: RecordedEvent[] = new Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i];
-    events[i] = {
+    const event: RecordedEvent & { dataJson?: string; metadataJson?: string } = {
       streamId: row[1],
       revision: row[2],
       position: row[0],
@@ -427,6 +428,11 @@ function toEvents(rows: Row[]): RecordedEvent[] {
       metadata: row[7] === '{}' ? {} : JSON.parse(row[7]),
       recordedAt: row[8],
     };
+    if (withText) {
+      event.dataJson = row[6];
+      event.metadataJson = row[7];
+    }
+    events[i] = event;
   }
   return events;
 }

@@ -1,5 +1,6 @@
 import { InvalidAppendError, WrongExpectedRevisionError } from './event-store.errors';
 import type { ExpectedRevision, NewEvent, RecordedEvent, StreamState } from './event-store.port';
+import { canonicalJson } from './canonical-json';
 
 /** `category-id`: the dash lets KurrentDB's category projections and filters work unchanged. */
 const STREAM_ID = /^[A-Za-z][A-Za-z0-9_]*-[A-Za-z0-9_.:-]+$/;
@@ -69,4 +70,20 @@ export function isSameBatch(events: readonly NewEvent[], recorded: readonly Reco
   return (
     recorded.length === events.length && recorded.every((r, i) => r.id.toLowerCase() === events[i].id.toLowerCase())
   );
+}
+
+/**
+ * The text a store keeps for an event's data or metadata: RFC 8785 canonical JSON, the form
+ * the event's hash covers, so that an auditor can hash the stored text as it is. Values JSON
+ * cannot hold (NaN, infinities, bigint, a top-level undefined or function) are refused.
+ */
+export function toStoredJson(value: unknown, what: string): string {
+  let json: string | undefined;
+  try {
+    json = canonicalJson(value);
+  } catch (error) {
+    throw new InvalidAppendError(`${what} cannot be stored as JSON: ${(error as Error).message}`);
+  }
+  if (json === undefined) throw new InvalidAppendError(`${what} cannot be stored as JSON`);
+  return json;
 }

@@ -100,3 +100,23 @@ export interface EventStore {
   /** Finishes in-flight appends, stops subscriptions and releases the store. */
   close(): Promise<void>;
 }
+
+/** An event of the global log with its data and metadata as the JSON text the store keeps. */
+export interface StoredEvent extends RecordedEvent {
+  readonly dataJson: string;
+  readonly metadataJson: string;
+}
+
+/**
+ * Stores that keep each event's JSON text (SQLite, PostgreSQL) can hand it over with the
+ * event. The stores write that text in canonical form, the form the event's hash covers,
+ * so verification can hash what is stored instead of serialising every event again.
+ */
+export interface StoredTextReader {
+  /** One page of the global log, as readAll, each event with its stored text. */
+  readAllStored(options?: ReadAllOptions): Promise<StoredEvent[]>;
+}
+
+export function readsStoredText(store: EventStore): store is EventStore & StoredTextReader {
+  return typeof (store as Partial<StoredTextReader>).readAllStored === 'function';
+}

@@ -5,3 +5,4 @@ export * from './append-notifier';
 export * from './catch-up-subscription';
 export * from './in-memory-event-store';
 export * from './read-stream-slice';
+export * from './canonical-json';

@@ -3,7 +3,8 @@
  * reference) returns, about twice as fast: one recursive pass that appends to a string
  * instead of `reduce` over template literals, skips sorting keys that are already in
  * order, quotes plain strings without calling JSON.stringify, and remembers quoted keys.
- * Verification hashes every event of the log, so this is its hot path.
+ * Verification hashes every event of the log, so this is its hot path; the stores write
+ * event data and metadata in this form too, so that verification can hash the stored text.
  *
  * Equivalence is checked against the reference on random JSON values and on the odd
  * inputs the reference accepts (undefined, functions, symbols, toJSON, sparse arrays) in
