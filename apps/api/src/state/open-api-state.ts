@@ -8,7 +8,7 @@ import { SqlApiState } from './sql-api-state';
  * PostgreSQL store, and ACCORD_READ_MODEL for KurrentDB. It holds API keys, idempotency
  * records, read models and checkpoints.
  */
-export function openSideDb(storeUrl: string, readModelUrl?: string): SqlDb {
+export function openSideDb(storeUrl: string, readModelUrl?: string, postgresSettings?: Record<string, string>): SqlDb {
   const location = parseStoreUrl(storeUrl);
   switch (location.kind) {
     case 'sqlite':
@@ -17,7 +17,7 @@ export function openSideDb(storeUrl: string, readModelUrl?: string): SqlDb {
       return new SqliteDb(':memory:');
     case 'postgres': {
       const target = postgresTarget(location.url);
-      return new PostgresDb(target.url, { schema: target.schema });
+      return new PostgresDb(target.url, { schema: target.schema, settings: postgresSettings });
     }
     case 'kurrentdb': {
       if (!readModelUrl) {
@@ -27,7 +27,7 @@ export function openSideDb(storeUrl: string, readModelUrl?: string): SqlDb {
       }
       const readModel = parseStoreUrl(readModelUrl);
       if (readModel.kind === 'kurrentdb') throw new StoreUrlError('ACCORD_READ_MODEL must be SQLite or PostgreSQL');
-      return openSideDb(readModelUrl);
+      return openSideDb(readModelUrl, undefined, postgresSettings);
     }
   }
 }
@@ -44,8 +44,7 @@ export function openApiState(storeUrl: string, readModelUrl?: string): SqlApiSta
  * from the log. Keys and idempotency records keep the durable connection of openSideDb.
  */
 export function openWorkersDb(storeUrl: string, readModelUrl?: string): SqlDb {
-  const db = openSideDb(storeUrl, readModelUrl);
+  const db = openSideDb(storeUrl, readModelUrl, { synchronous_commit: 'off' });
   if (db instanceof SqliteDb) db.raw.pragma('synchronous = NORMAL');
-  if (db instanceof PostgresDb) db.pool.on('connect', (client) => void client.query('SET synchronous_commit = off'));
   return db;
 }

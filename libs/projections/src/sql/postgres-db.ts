@@ -47,12 +47,18 @@ export class PostgresDb implements SqlDb {
   private readonly runner: SqlRunner;
   private ready: Promise<void> | undefined;
 
-  constructor(url: string, options: { schema?: string; max?: number } = {}) {
+  /**
+   * `settings` are session settings every connection starts with (sent at connect, as the
+   * search path is), e.g. `{ synchronous_commit: 'off' }`.
+   */
+  constructor(url: string, options: { schema?: string; max?: number; settings?: Record<string, string> } = {}) {
     const schema = options.schema;
+    const settings = { ...(schema ? { search_path: schema } : {}), ...options.settings };
+    const startup = Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`);
     this.pool = new Pool({
       connectionString: url,
       max: options.max ?? 10,
-      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+      ...(startup.length > 0 ? { options: startup.join(' ') } : {}),
     });
     this.runner = runnerOf(this.pool);
     // The schema may not exist yet (the event store creates it too; either may come first).
