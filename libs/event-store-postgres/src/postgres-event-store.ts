@@ -433,19 +433,13 @@ export class PostgresEventStore implements EventStore {
     if (withText) {
       // The json columns as the text stored (the driver would parse them), parsed here.
       const { rows } = await this.pool.query<TextRow>({ ...this.sql.readAllText, values: [from, limit] });
-      return rows.map((row) => ({
-        streamId: row[1],
-        revision: Number(row[2]),
-        position: Number(row[0]),
-        id: row[3],
-        type: row[4],
-        schemaVersion: row[5],
-        data: JSON.parse(row[6]),
-        metadata: JSON.parse(row[7]),
-        recordedAt: row[8],
-        dataJson: row[6],
-        metadataJson: row[7],
-      }));
+      const parsed = rows.map((row) => {
+        const copy = [...row] as unknown as Row;
+        copy[6] = JSON.parse(row[6]);
+        copy[7] = JSON.parse(row[7]);
+        return copy;
+      });
+      return toEvents(parsed).map((event, i) => ({ ...event, dataJson: rows[i][6], metadataJson: rows[i][7] }));
     }
     const { rows } = await this.pool.query<Row>({ ...this.sql.readAll, values: [from, limit] });
     return toEvents(rows);
