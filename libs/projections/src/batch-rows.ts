@@ -73,6 +73,8 @@ export class BatchRows implements Rows {
     tables: Tables,
     cache: RowCache,
     wanted: ReadonlyMap<string, ReadonlySet<string>>,
+    /** A batch whose write has not committed yet: its rows come first, the tables are behind it. */
+    unwritten?: BatchRows,
   ): Promise<BatchRows> {
     const batch = new BatchRows(specs);
     for (const [table, keys] of wanted) {
@@ -80,8 +82,9 @@ export class BatchRows implements Rows {
       const loaded = new Map<string, Row>();
       batch.rows.set(table, loaded);
       const missing: string[] = [];
+      const ahead = unwritten?.readable.get(table);
       for (const key of keys) {
-        const row = cache.get(table, key);
+        const row = ahead?.get(key) ?? cache.get(table, key);
         if (row) loaded.set(key, row);
         else missing.push(key);
       }
@@ -120,6 +123,12 @@ export class BatchRows implements Rows {
 
   /** Upserts the changed rows, a few hundred a statement. */
   async write(tx: SqlRunner, tables: Tables): Promise<void> {
+    for (const [sql, params] of this.statements(tables)) await tx.execute(sql, params);
+  }
+
+  /** The upserts `write` runs, with their parameters (primitives only). */
+  statements(tables: Tables): [sql: string, params: unknown[]][] {
+    const statements: [string, unknown[]][] = [];
     for (const [table, changed] of this.dirty) {
       const spec = this.specs.get(table)!;
       const columns = Object.keys(spec.columns);
@@ -136,9 +145,10 @@ export class BatchRows implements Rows {
             params[r * width + c] = typeof value === 'object' && value !== null ? JSON.stringify(value) : value;
           }
         }
-        await tx.execute(upsertSql(spec, tables[table], n), params);
+        statements.push([upsertSql(spec, tables[table], n), params]);
         i += n;
       }
     }
+    return statements;
   }
 }

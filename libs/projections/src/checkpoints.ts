@@ -6,6 +6,13 @@ export const CHECKPOINTS_DDL = `CREATE TABLE IF NOT EXISTS checkpoints (
   updated_at TEXT NOT NULL
 )`;
 
+/** The checkpoint of a name (one row, or none before the first set). */
+export const GET_CHECKPOINT_SQL = 'SELECT position FROM checkpoints WHERE name = ?';
+/** Moves a checkpoint: (name, position, updated_at). */
+export const SET_CHECKPOINT_SQL =
+  'INSERT INTO checkpoints (name, position, updated_at) VALUES (?, ?, ?) ' +
+  'ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at';
+
 /** Durable checkpoints: the position of the last event each follower has fully handled. */
 export class Checkpoints {
   constructor(private readonly db: SqlDb) {}
@@ -15,7 +22,7 @@ export class Checkpoints {
   }
 
   async get(name: string, runner: SqlRunner = this.db): Promise<number> {
-    const [row] = await runner.query<{ position: number }>('SELECT position FROM checkpoints WHERE name = ?', [name]);
+    const [row] = await runner.query<{ position: number }>(GET_CHECKPOINT_SQL, [name]);
     return row ? Number(row.position) : 0;
   }
 
@@ -36,10 +43,6 @@ export class Checkpoints {
 
   /** Call inside the same transaction as the changes the events caused, where there are any. */
   async set(name: string, position: number, runner: SqlRunner = this.db): Promise<void> {
-    await runner.execute(
-      `INSERT INTO checkpoints (name, position, updated_at) VALUES (?, ?, ?)
-       ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
-      [name, position, new Date().toISOString()],
-    );
+    await runner.execute(SET_CHECKPOINT_SQL, [name, position, new Date().toISOString()]);
   }
 }

@@ -5,6 +5,7 @@ import { LogFollower } from './log-follower';
 import type { Projection, Tables } from './projection';
 import type { ProjectionRegistry, RegistryEntry } from './projection-registry';
 import { createTableSql, type SqlDb, type TableSpec } from './sql/sql-db';
+import type { SqliteBuildWriter, WriteOutcome } from './sql/sqlite-build-writer';
 
 export const checkpointName = (name: string, version: number, generation: number) =>
   `projection:${name}:v${version}:g${generation}`;
@@ -33,8 +34,27 @@ export interface GroupOptions {
   readonly onError: (projection: string, error: unknown) => void;
   /** A member's generation is no longer the one to write here (it is out of the group). */
   readonly onSuperseded?: (member: Member) => void;
-  /** After each batch, with the position every member has reached. */
+  /** After each batch, with the position every member has reached (committed). */
   readonly onBatch?: (position: number) => void;
+  /**
+   * Writes batches on another thread: each batch is applied while the one before it is
+   * being written (at most one in flight). Given only for builds on SQLite.
+   */
+  readonly writer?: () => SqliteBuildWriter;
+}
+
+/** One member's part of a batch: its rows, computed from its checkpoint `from`. */
+interface Work {
+  readonly member: Member;
+  readonly rows: BatchRows;
+  outcome?: WriteOutcome;
+}
+
+/** A batch handed to the writer and not landed yet; its rows are already in the members' caches. */
+interface InFlight {
+  readonly work: readonly Work[];
+  readonly last: number;
+  readonly outcomes: Promise<WriteOutcome[]>;
 }
 
 /** A batch left some member behind (already reported): the follower pauses and reads again from it. */
@@ -64,6 +84,10 @@ function firstAfter(events: readonly RecordedEvent[], position: number): number 
  */
 export class GenerationGroup {
   private follower: LogFollower | undefined;
+  private writer: SqliteBuildWriter | undefined;
+  private inFlight: InFlight | undefined;
+  /** The writer thread died: the rest of the build is written here. */
+  private writerBroken = false;
   private readonly members = new Map<string, Member>();
   private readonly waiters = new Set<{ member: Member; position: number; resolve: () => void }>();
   private running = false;
@@ -130,6 +154,15 @@ export class GenerationGroup {
   async stop(): Promise<void> {
     this.running = false;
     await this.follower?.stop();
+    const inFlight = this.inFlight;
+    this.inFlight = undefined;
+    if (inFlight) {
+      await this.land(inFlight).catch((error: unknown) => {
+        for (const w of inFlight.work) this.options.onError(w.member.projection.name, error);
+      });
+    }
+    await this.writer?.close();
+    this.writer = undefined;
     this.emptied();
     for (const waiter of this.waiters) waiter.resolve();
   }
@@ -195,6 +228,7 @@ export class GenerationGroup {
       after: this.lowest(0),
       batchSize: this.options.batchSize,
       handle: (events) => this.applyBatch(events),
+      settle: () => this.settle(),
       onError: (error) => {
         if (!(error instanceof BatchIncomplete)) {
           for (const member of this.members.values()) this.options.onError(member.projection.name, error);
@@ -217,11 +251,15 @@ export class GenerationGroup {
 
   private async applyBatch(events: readonly RecordedEvent[]): Promise<number> {
     const last = events[events.length - 1].position;
-    const work: { member: Member; rows: BatchRows; outcome?: 'written' | 'superseded' | number }[] = [];
+    const inFlight = this.inFlight;
+    // Members whose previous batch is still being written go on from where it leaves them.
+    const unwritten = new Map(inFlight?.work.map((w) => [w.member, w.rows]));
+    const work: Work[] = [];
     let incomplete = false;
     for (const member of [...this.members.values()]) {
-      if (member.position >= last) continue;
-      const from = firstAfter(events, member.position);
+      const at = unwritten.has(member) ? inFlight!.last : member.position;
+      if (at >= last) continue;
+      const from = firstAfter(events, at);
       const { projection } = member;
       const wanted = new Map<string, Set<string>>();
       for (let i = from; i < events.length; i++) {
@@ -233,7 +271,7 @@ export class GenerationGroup {
       }
       let rows: BatchRows;
       try {
-        rows = await BatchRows.load(this.db, member.specs, member.tables, member.cache, wanted);
+        rows = await BatchRows.load(this.db, member.specs, member.tables, member.cache, wanted, unwritten.get(member));
       } catch (error) {
         // A swap elsewhere may have dropped these tables already.
         if (!this.stillMine(member, await this.registry.get(projection.name))) this.superseded(member);
@@ -252,48 +290,129 @@ export class GenerationGroup {
       }
       work.push({ member, rows });
     }
-    if (work.length > 0) {
-      await this.db.transaction(
-        async (tx) => {
-          const entries = await this.registry.all(tx);
-          const stored = await this.checkpoints.getMany(
-            work.map((w) => w.member.checkpoint),
-            tx,
-          );
-          const written: string[] = [];
-          for (const w of work) {
-            if (!this.stillMine(w.member, entries.get(w.member.projection.name))) {
-              w.outcome = 'superseded';
-              continue;
-            }
-            const at = stored.get(w.member.checkpoint) ?? 0;
-            if (at !== w.member.position) {
-              w.outcome = at; // another writer got elsewhere: go on from there
-              continue;
-            }
-            await w.rows.write(tx, w.member.tables);
-            written.push(w.member.checkpoint);
-            w.outcome = 'written';
-          }
-          await this.checkpoints.setMany(written, last, tx);
-        },
-        { durable: this.role === 'live' },
-      );
-      for (const w of work) {
-        if (w.outcome === 'superseded') this.superseded(w.member);
-        else if (typeof w.outcome === 'number') {
-          w.member.position = w.outcome;
-          w.member.cache.clear();
-        } else {
-          w.member.position = last;
-          w.member.cache.keep(w.rows);
-        }
-      }
+    if (inFlight) {
+      this.inFlight = undefined;
+      // This batch was computed from the one in flight: if that did not land as written, drop
+      // this one too and read again from where the members are.
+      if (!(await this.land(inFlight))) return this.lowest(last);
     }
-    this.notify();
-    const reached = this.lowest(last);
-    this.options.onBatch?.(reached);
+    if (work.length > 0) {
+      if (this.options.writer && !this.writerBroken) {
+        if (!this.running) return this.lowest(last); // stopping: nothing more to hand off
+        this.handOff(work, last);
+      } else await this.writeHere(work, last);
+    }
+    if (!this.inFlight) {
+      this.notify();
+      this.options.onBatch?.(this.lowest(last));
+    }
     if (incomplete) throw new BatchIncomplete();
-    return reached;
+    return this.lowestApplied(last);
+  }
+
+  /** Where every member will be once the batch in flight lands. */
+  private lowestApplied(otherwise: number): number {
+    const inFlight = this.inFlight;
+    let lowest = Number.POSITIVE_INFINITY;
+    for (const member of this.members.values()) {
+      const ahead = inFlight?.work.some((w) => w.member === member) ? inFlight.last : member.position;
+      lowest = Math.min(lowest, ahead);
+    }
+    return lowest === Number.POSITIVE_INFINITY ? otherwise : lowest;
+  }
+
+  /** Every member's rows and checkpoint in one transaction on this connection. */
+  private async writeHere(work: Work[], last: number): Promise<void> {
+    await this.db.transaction(
+      async (tx) => {
+        const entries = await this.registry.all(tx);
+        const stored = await this.checkpoints.getMany(
+          work.map((w) => w.member.checkpoint),
+          tx,
+        );
+        const written: string[] = [];
+        for (const w of work) {
+          if (!this.stillMine(w.member, entries.get(w.member.projection.name))) {
+            w.outcome = 'superseded';
+            continue;
+          }
+          const at = stored.get(w.member.checkpoint) ?? 0;
+          if (at !== w.member.position) {
+            w.outcome = at; // another writer got elsewhere: go on from there
+            continue;
+          }
+          await w.rows.write(tx, w.member.tables);
+          written.push(w.member.checkpoint);
+          w.outcome = 'written';
+        }
+        await this.checkpoints.setMany(written, last, tx);
+      },
+      { durable: this.role === 'live' },
+    );
+    for (const w of work) {
+      this.record(w, last);
+      if (w.outcome === 'written') w.member.cache.keep(w.rows);
+    }
+  }
+
+  /** Hands the batch to the writer thread and returns at once; the next batch lands it. */
+  private handOff(work: Work[], last: number): void {
+    this.writer ??= this.options.writer!();
+    const outcomes = this.writer.write(
+      work.map(({ member, rows }) => ({
+        name: member.projection.name,
+        generation: member.generation,
+        checkpoint: member.checkpoint,
+        expected: member.position,
+        statements: rows.statements(member.tables),
+      })),
+      last,
+    );
+    outcomes.catch(() => undefined); // awaited by land
+    // The next batch reads these rows from the cache; if they do not land, it is cleared.
+    for (const w of work) w.member.cache.keep(w.rows);
+    this.inFlight = { work, last, outcomes };
+  }
+
+  /**
+   * Waits for the batch in flight and records where it left each member. Resolves true when
+   * it was written for every member; rejects when the transaction failed, after sending the
+   * follower back to read it again.
+   */
+  private async land(inFlight: InFlight): Promise<boolean> {
+    let outcomes: WriteOutcome[];
+    try {
+      outcomes = await inFlight.outcomes;
+    } catch (error) {
+      for (const w of inFlight.work) w.member.cache.clear();
+      if (this.writer?.broken) this.writerBroken = true;
+      this.follower?.rewind(this.lowest(0));
+      throw error;
+    }
+    let written = true;
+    inFlight.work.forEach((w, i) => {
+      w.outcome = outcomes[i];
+      if (w.outcome !== 'written') written = false;
+      this.record(w, inFlight.last);
+    });
+    this.notify();
+    this.options.onBatch?.(this.lowest(inFlight.last));
+    return written;
+  }
+
+  /** Lands the batch in flight once the log is read to its end. */
+  private async settle(): Promise<void | number> {
+    const inFlight = this.inFlight;
+    if (!inFlight) return;
+    this.inFlight = undefined;
+    if (!(await this.land(inFlight))) return this.lowest(inFlight.last);
+  }
+
+  private record(w: Work, last: number): void {
+    if (w.outcome === 'superseded') this.superseded(w.member);
+    else if (typeof w.outcome === 'number') {
+      w.member.position = w.outcome;
+      w.member.cache.clear();
+    } else w.member.position = last;
   }
 }

@@ -11,6 +11,12 @@ export interface LogFollowerOptions {
    * Returning a number moves the follower there instead (another writer got further).
    */
   readonly handle: (events: readonly RecordedEvent[]) => Promise<void | number> | void | number;
+  /**
+   * Called when a page comes back empty, before the follower counts itself caught up: lets
+   * `handle` finish work it handed off without awaiting it. A number moves the follower back
+   * there (that work did not land); a rejection is handled like one of `handle`.
+   */
+  readonly settle?: () => Promise<void | number>;
   /** Called when `handle` fails; the follower retries the batch after `retryMs`. */
   readonly onError?: (error: unknown, events: readonly RecordedEvent[]) => void;
   readonly retryMs?: number;
@@ -107,6 +113,22 @@ export class LogFollower {
       if (!this.running) return;
       if (page.length === 0) {
         if (this.rewound !== undefined) continue;
+        if (this.options.settle) {
+          let back: void | number;
+          try {
+            back = await this.options.settle();
+          } catch (error) {
+            if (!this.running) return;
+            this.options.onError?.(error, []);
+            await this.pause();
+            continue;
+          }
+          if (typeof back === 'number' && back < this.current) {
+            this.current = back;
+            continue;
+          }
+          if (!this.running || this.rewound !== undefined) continue;
+        }
         this.markCaughtUp();
         await this.waitForNext();
         continue;

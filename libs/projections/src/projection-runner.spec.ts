@@ -179,29 +179,116 @@ describe('ProjectionRunner: generations, version changes and rebuilds', () => {
     ]);
   });
 
-  it('resumes a build stopped midway from its checkpoint, applying no event twice', async () => {
-    const head = await appendInterleaved(8, 25, 5);
+  it.each([
+    ['on another thread', true],
+    ['on this thread', false],
+  ])(
+    'resumes a build stopped midway from its checkpoint, applying no event twice (writes %s)',
+    async (_, buildOffThread) => {
+      const head = await appendInterleaved(8, 25, 5);
+      const db = connect();
+      const names = ['counter', 'trail'];
+      const first = new ProjectionRunner(store, db, [counter(1), trail], { buildBatchSize: 200, buildOffThread });
+      let stopping: Promise<void> | undefined;
+      await first.rebuild(names, (position) => {
+        if (position >= head / 2) stopping ??= first.stop();
+      });
+      await stopping;
+      const interrupted = await first.status();
+      expect(interrupted.map((s) => s.state)).toEqual(['rebuilding', 'rebuilding']);
+      const resumeAt = interrupted[0].rebuild!.checkpoint;
+      expect(resumeAt).toBeGreaterThanOrEqual(head / 2);
+      expect(resumeAt).toBeLessThan(head);
+      expect(interrupted[1].rebuild!.checkpoint).toBe(resumeAt); // written in the same transactions
+
+      const reads = jest.spyOn(store, 'readAll');
+      const second = new ProjectionRunner(store, db, [counter(1), trail], { buildBatchSize: 200, buildOffThread });
+      await second.rebuild(names);
+      expect(reads.mock.calls[0][0]).toEqual({ after: resumeAt, maxCount: 200 });
+      expect(await second.tables('counter')).toEqual({ counts: 'counts_v1_g2' });
+      const built = await dump(db, second);
+      expect(built.counts.every((r) => (r as { n: number }).n === 40)).toBe(true);
+      expect(built.trail).toHaveLength(head);
+      expect(built.trail_state.map((r) => JSON.parse((r as { state: string }).state).seen)).toEqual(Array(25).fill(40));
+    },
+  );
+
+  it('writes a build on another thread while it applies the next batch, with the same rows as on this thread', async () => {
+    const head = await appendInterleaved(12, 25, 7);
     const db = connect();
     const names = ['counter', 'trail'];
-    const first = new ProjectionRunner(store, db, [counter(1), trail], { buildBatchSize: 200 });
-    let stopping: Promise<void> | undefined;
-    await first.rebuild(names, (position) => {
-      if (position >= head / 2) stopping ??= first.stop();
-    });
-    await stopping;
-    const interrupted = await first.status();
-    expect(interrupted.map((s) => s.state)).toEqual(['rebuilding', 'rebuilding']);
-    const resumeAt = interrupted[0].rebuild!.checkpoint;
-    expect(resumeAt).toBeGreaterThanOrEqual(head / 2);
-    expect(resumeAt).toBeLessThan(head);
-    expect(interrupted[1].rebuild!.checkpoint).toBe(resumeAt); // written in the same transactions
+    const here = new ProjectionRunner(store, db, [counter(1), trail], { buildBatchSize: 250, buildOffThread: false });
+    await here.rebuild(names);
+    const expected = await dump(db, here);
+    expect(expected.trail).toHaveLength(head);
 
-    const reads = jest.spyOn(store, 'readAll');
-    const second = new ProjectionRunner(store, db, [counter(1), trail], { buildBatchSize: 200 });
-    await second.rebuild(names);
-    expect(reads.mock.calls[0][0]).toEqual({ after: resumeAt, maxCount: 200 });
-    expect(await second.tables('counter')).toEqual({ counts: 'counts_v1_g2' });
-    const built = await dump(db, second);
+    const transactions = jest.spyOn(db, 'transaction');
+    // A tiny row cache: rows of the batch in flight must still be found (they are not in the tables yet).
+    const offThread = new ProjectionRunner(store, db, [counter(1), trail], { buildBatchSize: 250, cacheRows: 4 });
+    const progress: number[] = [];
+    await offThread.rebuild(names, (position) => progress.push(position));
+    expect(progress.at(-1)).toBe(head);
+    expect(await dump(db, offThread)).toEqual(expected);
+    expect(await offThread.tables('trail')).toEqual({ trail: 'trail_v1_g3', trail_state: 'trail_state_v1_g3' });
+    // Here: only each projection's beginBuild and swap; every batch went to the writer thread.
+    expect(transactions).toHaveBeenCalledTimes(4);
+  });
+
+  it('drops the batch computed after one that was superseded, and the new build resumes with nothing lost', async () => {
+    const head = await appendInterleaved(8, 25, 5);
+    const db = connect();
+    const other = connect();
+    const names = ['counter', 'trail'];
+    const first = new ProjectionRunner(store, db, [counter(1), trail], { buildBatchSize: 100 });
+    let superseded = false;
+    await first.rebuild(names, (position) => {
+      if (position >= head / 2 && !superseded) {
+        superseded = true;
+        // Another process starts its own build of counter (synchronously: before the next batch is written).
+        other.raw
+          .prepare('UPDATE projection_registry SET building_generation = building_generation + 1 WHERE name = ?')
+          .run('counter');
+      }
+    });
+    expect(superseded).toBe(true);
+    const status = await first.status();
+    expect(status.map((s) => [s.name, s.generation, s.state])).toEqual([
+      ['counter', 1, 'rebuilding'],
+      ['trail', 2, 'live'],
+    ]);
+    expect(status[0].rebuild).toEqual({ version: 1, generation: 3, checkpoint: 0 });
+    expect(await db.query('SELECT COUNT(*) AS n FROM trail_v1_g2')).toEqual([{ n: head }]);
+
+    const second = new ProjectionRunner(store, other, [counter(1), trail]);
+    await second.rebuild('counter');
+    expect(await second.tables('counter')).toEqual({ counts: 'counts_v1_g3' });
+    const counts = await rows(other, second);
+    expect(counts).toHaveLength(25);
+    expect(counts.every((r) => r.n === 40)).toBe(true);
+  });
+
+  it('reads again from the last landed batch when a write on the other thread fails, applying no event twice', async () => {
+    const head = await appendInterleaved(8, 25, 5);
+    const db = connect();
+    const other = connect();
+    const errors: string[] = [];
+    let armed = false;
+    const runner = new ProjectionRunner(store, db, [counter(1), trail], {
+      buildBatchSize: 100,
+      onError: (name, error) => {
+        errors.push(`${name}: ${(error as Error).message}`);
+        other.raw.exec('DROP TRIGGER IF EXISTS fail_once');
+      },
+    });
+    await runner.rebuild(['counter', 'trail'], () => {
+      if (armed) return;
+      armed = true;
+      // The batch after next fails in the writer's transaction, once.
+      other.raw.exec(`CREATE TRIGGER fail_once BEFORE INSERT ON trail_v1_g2 WHEN NEW.position > ${head / 2}
+        BEGIN SELECT RAISE(ABORT, 'injected'); END`);
+    });
+    expect(errors).toEqual(['counter: injected', 'trail: injected']);
+    const built = await dump(db, runner);
     expect(built.counts.every((r) => (r as { n: number }).n === 40)).toBe(true);
     expect(built.trail).toHaveLength(head);
     expect(built.trail_state.map((r) => JSON.parse((r as { state: string }).state).seen)).toEqual(Array(25).fill(40));

@@ -4,6 +4,8 @@ import { checkpointName, GenerationGroup, setupTables, type Member } from './gen
 import { tablesOf, type Projection, type Tables } from './projection';
 import { ProjectionRegistry } from './projection-registry';
 import { quote, type SqlDb } from './sql/sql-db';
+import { SqliteBuildWriter } from './sql/sqlite-build-writer';
+import { SqliteDb } from './sql/sqlite-db';
 
 export interface ProjectionStatus {
   readonly name: string;
@@ -24,6 +26,11 @@ export interface RunnerOptions {
   readonly buildBatchSize?: number;
   /** Rows per table each generation keeps in memory between batches (default 2,000 live, 20,000 building). */
   readonly cacheRows?: number;
+  /**
+   * A build on a SQLite file writes its batches on a thread of its own, while the next
+   * batch is read and applied (default true). PostgreSQL builds and live batches never do.
+   */
+  readonly buildOffThread?: boolean;
 }
 
 /**
@@ -206,6 +213,7 @@ export class ProjectionRunner {
       cacheRows: this.options.cacheRows ?? 20_000,
       onBatch: onProgress,
       onError: (name, error) => this.options.onError?.(name, error),
+      writer: this.offThreadWriter(),
     });
     this.building.add(group);
     try {
@@ -236,6 +244,12 @@ export class ProjectionRunner {
         for (const table of Object.values(old)) await this.db.exec(`DROP TABLE IF EXISTS ${quote(table)}`);
       }
     }
+  }
+
+  private offThreadWriter(): (() => SqliteBuildWriter) | undefined {
+    const { db } = this;
+    if (this.options.buildOffThread === false || !(db instanceof SqliteDb) || db.raw.memory) return undefined;
+    return () => new SqliteBuildWriter(db.raw.name);
   }
 
   /** A live generation was superseded (another process swapped one in): follow the registry's. */
