@@ -56,17 +56,21 @@ function expectExactlyTheLog(received: readonly RecordedEvent[], log: readonly R
 }
 
 describeWithPostgres('PostgresEventStore', () => {
-  describeEventStoreConformance('postgres', async () => {
-    const schema = testSchemaName();
-    const store = await PostgresEventStore.open(TEST_PG_URL, { schema });
-    return {
-      store,
-      dispose: async () => {
-        await store.close();
-        await dropTestSchema(schema);
-      },
-    };
-  });
+  describeEventStoreConformance(
+    'postgres',
+    async () => {
+      const schema = testSchemaName();
+      const store = await PostgresEventStore.open(TEST_PG_URL, { schema });
+      return {
+        store,
+        dispose: async () => {
+          await store.close();
+          await dropTestSchema(schema);
+        },
+      };
+    },
+    { headPosition: true },
+  );
 
   /** Stores opened in one test, on the test's own schema, closed and dropped after it. */
   let schema: string;

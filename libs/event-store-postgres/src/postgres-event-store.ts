@@ -183,6 +183,12 @@ export class PostgresEventStore implements EventStore {
     return this.track(this.readStreamRange(streamId, options));
   }
 
+  async headPosition(): Promise<number> {
+    if (this.closed) throw new StoreClosedError();
+    const { rows } = await this.track(this.pool.query<[string | null]>(this.sql.head));
+    return rows[0][0] === null ? 0 : Number(rows[0][0]);
+  }
+
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     if (this.closed) throw new StoreClosedError();
     return this.track(this.readPage(options.after ?? 0, options.maxCount ?? 1000));
@@ -489,6 +495,7 @@ function statements(schema: string) {
          $14::text)`,
     ),
     lastRevision: named('lastRevision', `SELECT max(revision) FROM ${s}.events WHERE stream_id = $1`),
+    head: named('head', `SELECT max(position) FROM ${s}.events`),
     readAll: named('readAll', `SELECT ${columns} FROM ${s}.events WHERE position > $1 ORDER BY position LIMIT $2`),
     readAllText: named(
       'readAllText',

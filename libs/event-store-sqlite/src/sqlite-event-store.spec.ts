@@ -25,17 +25,21 @@ function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'accord-sqlite-'));
 }
 
-describeEventStoreConformance('sqlite', async () => {
-  const dir = tempDir();
-  const store = await SqliteEventStore.open(join(dir, 'events.db'));
-  return {
-    store,
-    dispose: async () => {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
+describeEventStoreConformance(
+  'sqlite',
+  async () => {
+    const dir = tempDir();
+    const store = await SqliteEventStore.open(join(dir, 'events.db'));
+    return {
+      store,
+      dispose: async () => {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+  { headPosition: true },
+);
 
 const many = (n: number): NewEvent[] => Array.from({ length: n }, (_, i) => anEvent('ThingHappened', { i }));
 const streamName = (): string => `thing-${randomUUID()}`;

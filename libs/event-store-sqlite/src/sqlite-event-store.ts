@@ -229,6 +229,11 @@ export class SqliteEventStore implements EventStore {
     return toEvents(this.statements.readForwards.all(streamId, start, end));
   }
 
+  async headPosition(): Promise<number> {
+    if (this.closed) throw new StoreClosedError();
+    return this.statements.head.get() ?? 0;
+  }
+
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     if (this.closed) throw new StoreClosedError();
     return this.readPage(options.after ?? 0, options.maxCount ?? 1000);

@@ -96,6 +96,8 @@ export interface EventStore {
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** Reads one page of the global log in position order. */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** The position of the last committed event (0 when the log is empty), where the store can tell cheaply. */
+  headPosition?(): Promise<number>;
   subscribe(options?: SubscribeOptions): Subscription;
   /** Finishes in-flight appends, stops subscriptions and releases the store. */
   close(): Promise<void>;

@@ -1,7 +1,11 @@
 import { describeEventStoreConformance } from './conformance/event-store.conformance';
 import { InMemoryEventStore } from './in-memory-event-store';
 
-describeEventStoreConformance('in-memory', async () => {
-  const store = new InMemoryEventStore();
-  return { store, dispose: () => store.close() };
-});
+describeEventStoreConformance(
+  'in-memory',
+  async () => {
+    const store = new InMemoryEventStore();
+    return { store, dispose: () => store.close() };
+  },
+  { headPosition: true },
+);

@@ -80,6 +80,10 @@ export class InMemoryEventStore implements EventStore {
     return readStreamSlice(this.streams.get(streamId) ?? [], options);
   }
 
+  async headPosition(): Promise<number> {
+    return this.log.length === 0 ? 0 : this.log[this.log.length - 1].position;
+  }
+
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     if (this.closed) throw new StoreClosedError();
     const after = options.after ?? 0;

@@ -2,8 +2,7 @@ import type { EventStore } from '@accord/event-store';
 
 /** The position of the last event in the log (0 when empty), where the adapter can tell cheaply. */
 export async function headPosition(store: EventStore): Promise<number> {
-  const withHead = store as EventStore & { headPosition?: () => Promise<number> };
-  if (typeof withHead.headPosition === 'function') return withHead.headPosition();
+  if (store.headPosition) return store.headPosition();
   let head = 0;
   for (;;) {
     const page = await store.readAll({ after: head, maxCount: 5000 });

@@ -63,7 +63,12 @@ async function take(
  * The one conformance suite: every adapter runs exactly this, so that they all keep the
  * contract of docs/design.md ("The event-store contract") in the same way.
  */
-export function describeEventStoreConformance(name: string, factory: StoreFactory): void {
+export function describeEventStoreConformance(
+  name: string,
+  factory: StoreFactory,
+  /** Optional parts of the port the adapter offers, and that are therefore checked too. */
+  offers: { headPosition?: boolean } = {},
+): void {
   describe(`event store conformance: ${name}`, () => {
     let sut: StoreUnderTest;
     let store: EventStore;
@@ -75,6 +80,16 @@ export function describeEventStoreConformance(name: string, factory: StoreFactor
     afterEach(async () => {
       await sut.dispose();
     });
+
+    if (offers.headPosition) {
+      it("tells the head position: 0 when empty, then the last committed event's", async () => {
+        expect(await store.headPosition!()).toBe(0);
+        await store.append(streamName(), many(3), { expectedRevision: 'no_stream' });
+        await store.append(streamName(), many(2), { expectedRevision: 'no_stream' });
+        const log = await readWholeLog(store);
+        expect(await store.headPosition!()).toBe(log[log.length - 1].position);
+      });
+    }
 
     describe('revisions and positions', () => {
       it('numbers a new stream from revision 0 and gives every event a position above 0', async () => {
