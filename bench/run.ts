@@ -152,12 +152,17 @@ function addRebuild(store: Store, result: RebuildResult): void {
   });
 }
 
-/** Waits until every read model has caught up with the log (the load must not compete with a catch-up). */
+/**
+ * Waits until every read model and the process manager have caught up with the log (the
+ * load must not compete with a catch-up: a generated log was never seen by the process
+ * manager, which reads it all once at the API's first start).
+ */
 async function caughtUp(api: ServerProcess): Promise<void> {
   for (;;) {
     const { json } = await call(api.url, 'GET', '/projections', ADMIN_KEY);
     const items = json.items as { lag: number }[];
-    if (items.every((item) => item.lag === 0)) return;
+    const processManager = json.processManager as { lag: number };
+    if (items.every((item) => item.lag === 0) && processManager.lag === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }

@@ -205,6 +205,8 @@ describe('the read side over HTTP', () => {
     const names = status.json().items.map((p: { name: string }) => p.name);
     expect(names).toEqual(['agreements', 'commitments', 'commitment-history', 'sessions']);
     expect(status.json().items[0]).toMatchObject({ version: 1, state: 'live', lag: expect.any(Number) });
+    expect(status.json().processManager).toEqual({ checkpoint: expect.any(Number), lag: expect.any(Number) });
+    expect(status.json().processManager.checkpoint).toBeGreaterThanOrEqual(head);
 
     const started = await t.post('/admin/projections/commitments/rebuild', {}, ADMIN_KEY);
     expect(started.statusCode).toBe(202);

@@ -53,6 +53,12 @@ export class CommitteeProcessManager {
     return this.follower?.position ?? 0;
   }
 
+  /** The durable checkpoint (any instance's progress counts, as for the read models). */
+  async checkpoint(): Promise<number> {
+    await this.checkpoints.setup();
+    return this.checkpoints.get(NAME);
+  }
+
   waitFor(position: number, timeoutMs?: number): Promise<boolean> {
     return this.follower ? this.follower.waitFor(position, timeoutMs) : Promise.resolve(false);
   }

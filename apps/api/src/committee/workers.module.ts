@@ -105,6 +105,6 @@ export class Workers implements OnApplicationBootstrap, BeforeApplicationShutdow
     },
     Workers,
   ],
-  exports: [Workers, PROJECTIONS],
+  exports: [Workers, PROJECTIONS, CommitteeProcessManager],
 })
 export class WorkersModule {}

@@ -3,6 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { UnknownProjectionError, type ProjectionRunner } from '@accord/projections';
 import type { EventStore } from '@accord/event-store';
 import { Roles } from '../auth/auth.decorators';
+import { CommitteeProcessManager } from '../committee/committee-process-manager';
 import { PROJECTIONS } from '../committee/workers.module';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { ApiCommonErrors } from '../http/api-docs.decorators';
@@ -16,11 +17,15 @@ export class ProjectionsController {
   constructor(
     @Inject(PROJECTIONS) private readonly runner: ProjectionRunner,
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly processManager: CommitteeProcessManager,
   ) {}
 
   @Get('projections')
   @Roles('secretariat', 'auditor')
-  @ApiOperation({ summary: "Each read model's checkpoint, lag in events, version and state (live, rebuilding)" })
+  @ApiOperation({
+    summary:
+      "Each read model's checkpoint, lag in events, version and state (live, rebuilding), and the committee process manager's checkpoint and lag",
+  })
   async list() {
     const head = await headPosition(this.store);
     const items = await Promise.all(
@@ -29,7 +34,8 @@ export class ProjectionsController {
         lag: await this.lagAfter(status.checkpoint, head),
       })),
     );
-    return { head, items };
+    const checkpoint = await this.processManager.checkpoint();
+    return { head, items, processManager: { checkpoint, lag: await this.lagAfter(checkpoint, head) } };
   }
 
   @Post('admin/projections/:name/rebuild')
