@@ -14,7 +14,7 @@ import { AdminKeysController } from '../admin/admin-keys.controller';
 import { IDEMPOTENCY } from '../commands/command-gateway';
 import { Idempotency } from '../idempotency/idempotency.service';
 import type { ApiStateStore } from '../state/api-state.port';
-import { openApiState } from '../state/open-api-state';
+import { leaveCheckpointsToTheStore, openApiState } from '../state/open-api-state';
 import { ApiKeys } from './api-keys.service';
 import { AuthGuard } from './auth.guard';
 
@@ -51,7 +51,11 @@ class AdminKeyBootstrap implements OnApplicationBootstrap, OnApplicationShutdown
     {
       provide: API_STATE,
       inject: [API_CONFIG],
-      useFactory: (config: ApiConfig) => openApiState(config.storeUrl, config.readModelUrl),
+      useFactory: (config: ApiConfig) => {
+        const state = openApiState(config.storeUrl, config.readModelUrl);
+        leaveCheckpointsToTheStore(state.db, config.storeUrl);
+        return state;
+      },
     },
     { provide: ApiKeys, inject: [API_STATE], useFactory: (state: ApiStateStore) => new ApiKeys(state) },
     { provide: IDEMPOTENCY, inject: [API_STATE], useFactory: (state: ApiStateStore) => new Idempotency(state) },

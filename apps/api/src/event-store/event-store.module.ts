@@ -5,6 +5,8 @@ import { API_CONFIG } from '../config/api-config.provider';
 import type { ApiConfig } from '../config/api-config';
 
 export const EVENT_STORE = Symbol('EVENT_STORE');
+/** How often the API's SQLite WAL is checkpointed, off its request thread. */
+export const API_CHECKPOINT_EVERY_MS = 100;
 
 /**
  * Closes the store after the HTTP server has stopped taking requests (Nest runs
@@ -28,7 +30,8 @@ class EventStoreCloser implements OnApplicationShutdown {
       provide: EVENT_STORE,
       inject: [API_CONFIG],
       useFactory: async (config: ApiConfig): Promise<EventStore> => {
-        const store = await openEventStore(config.storeUrl);
+        // The API serves requests on one thread: SQLite's checkpoints run on another (decision 0011).
+        const store = await openEventStore(config.storeUrl, { sqliteCheckpointEveryMs: API_CHECKPOINT_EVERY_MS });
         new Logger('EventStore').log({ msg: 'event store open', store: redactStoreUrl(config.storeUrl) });
         return store;
       },

@@ -8,7 +8,7 @@ import {
   testSchemaName,
 } from '@accord/event-store-postgres/postgres-test-database';
 import { PostgresDb, SqliteDb } from '@accord/projections';
-import { openSideDb, openWorkersDb } from './open-api-state';
+import { leaveCheckpointsToTheStore, openSideDb, openWorkersDb } from './open-api-state';
 
 describe('the databases beside a SQLite store', () => {
   const dir = mkdtempSync(join(tmpdir(), 'accord-side-db-'));
@@ -31,6 +31,17 @@ describe('the databases beside a SQLite store', () => {
     expect(await side.query('SELECT x FROM t')).toEqual([{ x: 42 }]);
     await workers.close();
     await side.close();
+  });
+
+  it('leaves WAL checkpoints to the store on the same file, and only there', async () => {
+    const url = `sqlite:${join(dir, 'c.db')}`;
+    const side = leaveCheckpointsToTheStore(openSideDb(url), url) as SqliteDb;
+    const workers = openWorkersDb(url) as SqliteDb;
+    expect(side.raw.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    expect(workers.raw.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    const memory = leaveCheckpointsToTheStore(openSideDb('memory:'), 'memory:') as SqliteDb;
+    expect(memory.raw.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    await Promise.all([side.close(), workers.close(), memory.close()]);
   });
 });
 

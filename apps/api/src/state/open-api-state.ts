@@ -46,5 +46,14 @@ export function openApiState(storeUrl: string, readModelUrl?: string): SqlApiSta
 export function openWorkersDb(storeUrl: string, readModelUrl?: string): SqlDb {
   const db = openSideDb(storeUrl, readModelUrl, { synchronous_commit: 'off' });
   if (db instanceof SqliteDb) db.raw.pragma('synchronous = NORMAL');
+  return leaveCheckpointsToTheStore(db, storeUrl);
+}
+
+/**
+ * In the API, a SQLite store checkpoints its WAL on a thread of its own (decision 0011): the
+ * other connections to the same file must not checkpoint inside their commits either.
+ */
+export function leaveCheckpointsToTheStore(db: SqlDb, storeUrl: string): SqlDb {
+  if (db instanceof SqliteDb && parseStoreUrl(storeUrl).kind === 'sqlite') db.raw.pragma('wal_autocheckpoint = 0');
   return db;
 }
