@@ -80,6 +80,16 @@ describeWithPostgres('PostgresEventStore', () => {
     opened.push(store);
     return store;
   };
+  /** A writer that bypasses the store: revision 1 exists, the streams table still says 0. */
+  const writeRevisionBehindTheStore = (stream: string) =>
+    withClient((client) =>
+      client.query(
+        `INSERT INTO ${quoteIdentifier(schema)}.events
+         (position, stream_id, revision, id, type, schema_version, data, metadata, recorded_at)
+         VALUES (1000000, $1, 1, $2, 'Rogue', 1, '{}', '{}', now())`,
+        [stream, randomUUID()],
+      ),
+    );
   beforeEach(() => {
     schema = testSchemaName();
     opened = [];
@@ -395,15 +405,7 @@ describeWithPostgres('PostgresEventStore', () => {
       const store = await openStore();
       const stream = streamName();
       await store.append(stream, [anEvent()]);
-      // A writer that bypasses the store: revision 1 exists, the streams table still says 0.
-      await withClient((client) =>
-        client.query(
-          `INSERT INTO ${quoteIdentifier(schema)}.events
-           (position, stream_id, revision, id, type, schema_version, data, metadata, recorded_at)
-           VALUES (1000000, $1, 1, $2, 'Rogue', 1, '{}', '{}', now())`,
-          [stream, randomUUID()],
-        ),
-      );
+      await writeRevisionBehindTheStore(stream);
       const [before, broken, after] = await together(
         () => store.append(streamName(), [anEvent()]),
         () => store.append(stream, [anEvent()], { expectedRevision: 0 }),
@@ -475,15 +477,7 @@ describeWithPostgres('PostgresEventStore', () => {
       const store = await openStore();
       const stream = streamName();
       await store.append(stream, [anEvent()]);
-      // A writer that bypasses the store: revision 1 exists, the streams table still says 0.
-      await withClient((client) =>
-        client.query(
-          `INSERT INTO ${quoteIdentifier(schema)}.events
-           (position, stream_id, revision, id, type, schema_version, data, metadata, recorded_at)
-           VALUES (1000000, $1, 1, $2, 'Rogue', 1, '{}', '{}', now())`,
-          [stream, randomUUID()],
-        ),
-      );
+      await writeRevisionBehindTheStore(stream);
       const error = await store.append(stream, [anEvent()], { expectedRevision: 0 }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(WrongExpectedRevisionError);
       expect(error).toMatchObject({ expected: 0, actual: 1 });
