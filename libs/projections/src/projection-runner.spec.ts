@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { SqliteEventStore } from '@accord/event-store-sqlite';
 import { jsonColumn, type Projection } from './projection';
 import { ProjectionRunner } from './projection-runner';
+import { SqliteBuildWriter } from './sql/sqlite-build-writer';
 import { SqliteDb } from './sql/sqlite-db';
 
 /** Counts events per stream; version 2 counts them twice, so each version's rows are recognisable. */
@@ -292,6 +293,42 @@ describe('ProjectionRunner: generations, version changes and rebuilds', () => {
     expect(built.counts.every((r) => (r as { n: number }).n === 40)).toBe(true);
     expect(built.trail).toHaveLength(head);
     expect(built.trail_state.map((r) => JSON.parse((r as { state: string }).state).seen)).toEqual(Array(25).fill(40));
+  });
+
+  it('finishes a build on this thread when the writer thread dies, with the same rows', async () => {
+    const head = await appendInterleaved(8, 25, 5);
+    const db = connect();
+    const names = ['counter', 'trail'];
+    const here = new ProjectionRunner(store, db, [counter(1), trail], { buildBatchSize: 100, buildOffThread: false });
+    await here.rebuild(names);
+    const expected = await dump(db, here);
+
+    // Fault injection: the thread is terminated while it holds the third batch.
+    const write = SqliteBuildWriter.prototype.write;
+    let calls = 0;
+    const spy = jest.spyOn(SqliteBuildWriter.prototype, 'write').mockImplementation(function (
+      this: SqliteBuildWriter,
+      ...args
+    ) {
+      const written = write.apply(this, args);
+      if (++calls === 3) void (this as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+      return written;
+    });
+    const errors: string[] = [];
+    const runner = new ProjectionRunner(store, db, [counter(1), trail], {
+      buildBatchSize: 100,
+      onError: (name, error) => errors.push(`${name}: ${(error as Error).message}`),
+    });
+    try {
+      await runner.rebuild(names);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(calls).toBe(3);
+    expect(errors).toEqual(['counter: The build writer exited', 'trail: The build writer exited']);
+    const built = await dump(db, runner);
+    expect(built).toEqual(expected);
+    expect(built.trail).toHaveLength(head);
   });
 
   it('follows the log live with one follower and one transaction a batch, each projection from its own checkpoint', async () => {
