@@ -55,6 +55,20 @@ describe('WAL checkpoints on a thread of their own', () => {
     await checkpointer.stop();
   });
 
+  it('turns the automatic checkpoint back on in the store when its thread dies', async () => {
+    const store = await SqliteEventStore.open(join(dir, 'dies.db'), { checkpointEveryMs: 20 });
+    const raw = (store as unknown as { db: Database.Database }).db;
+    expect(raw.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    // Fault injection: the thread is terminated from outside.
+    await (store.checkpoints as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    for (let i = 0; i < 100 && raw.pragma('wal_autocheckpoint', { simple: true }) === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(raw.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    await store.append(`thing-${randomUUID()}`, [anEvent()], { expectedRevision: 'no_stream' });
+    await store.close();
+  });
+
   it('is off unless asked for: the commits checkpoint as SQLite does by default', async () => {
     const store = await SqliteEventStore.open(join(dir, 'default.db'));
     const raw = (store as unknown as { db: Database.Database }).db;
