@@ -17,6 +17,7 @@ import {
   anEvent,
   describeEventStoreConformance,
   readWholeLog,
+  until,
 } from '@accord/event-store/conformance/event-store.conformance';
 import { KurrentDbEmulator } from './kurrentdb-emulator';
 import { KurrentDbEventStore, type KurrentDbEventStoreOptions } from './kurrentdb-event-store';
@@ -27,14 +28,6 @@ import { ACCORD_METADATA_KEY } from './kurrentdb-mapping';
 const freshNamespace = (): string => `test_${randomUUID().replace(/-/g, '')}`;
 const many = (n: number): NewEvent[] => Array.from({ length: n }, (_, i) => anEvent('ThingHappened', { i }));
 const streamName = (): string => `thing-${randomUUID()}`;
-
-async function waitUntil(condition: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 // ------------------------------------------------------------------ against a real server
 
@@ -276,7 +269,7 @@ describe('KurrentDbEventStore', () => {
       const store = open({ pollIntervalMs: 60_000 });
       const subscription = store.subscribe();
       const next = subscription[Symbol.asyncIterator]().next();
-      await waitUntil(() => server.liveSubscriptions === 1);
+      await until(() => server.liveSubscriptions === 1, 'the live subscription');
       await open().append(streamName(), many(1));
       const woken = await Promise.race([next, new Promise((r) => setTimeout(() => r('still asleep'), 2000))]);
       expect(woken).toMatchObject({ done: false });
@@ -288,10 +281,10 @@ describe('KurrentDbEventStore', () => {
       const subscription = store.subscribe();
       const iterator = subscription[Symbol.asyncIterator]();
       const first = iterator.next();
-      await waitUntil(() => server.liveSubscriptions === 1);
+      await until(() => server.liveSubscriptions === 1, 'the live subscription');
       server.breakSubscriptions();
       expect(server.liveSubscriptions).toBe(0);
-      await waitUntil(() => server.liveSubscriptions === 1);
+      await until(() => server.liveSubscriptions === 1, 'the live subscription');
       expect(server.calls.subscribeToAll).toBe(2);
       await open().append(streamName(), many(1));
       expect((await first).done).toBe(false);
@@ -306,7 +299,7 @@ describe('KurrentDbEventStore', () => {
       const a = store.subscribe();
       const b = store.subscribe();
       const pending = [a[Symbol.asyncIterator]().next(), b[Symbol.asyncIterator]().next()];
-      await waitUntil(() => server.liveSubscriptions > 0);
+      await until(() => server.liveSubscriptions > 0, 'the live subscription');
       expect(server.liveSubscriptions).toBe(1);
       await a.stop();
       expect(server.liveSubscriptions).toBe(1);

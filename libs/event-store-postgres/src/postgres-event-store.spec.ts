@@ -13,6 +13,7 @@ import {
   anEvent,
   describeEventStoreConformance,
   readWholeLog,
+  until,
 } from '@accord/event-store/conformance/event-store.conformance';
 import { PostgresEventStore, type PostgresEventStoreOptions } from './postgres-event-store';
 import { MIGRATIONS, quoteIdentifier } from './postgres-schema';
@@ -38,14 +39,6 @@ function follow(subscription: Subscription): { received: RecordedEvent[]; done: 
     for await (const event of subscription) received.push(event);
   })();
   return { received, done };
-}
-
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /** Asserts that `received` is exactly the log: every event once, in position order. */

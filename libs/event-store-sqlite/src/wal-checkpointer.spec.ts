@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { anEvent, readWholeLog } from '@accord/event-store/conformance/event-store.conformance';
+import { anEvent, readWholeLog, until } from '@accord/event-store/conformance/event-store.conformance';
 import { SqliteEventStore } from './sqlite-event-store';
 import { WalCheckpointer } from './wal-checkpointer';
 
@@ -49,7 +49,7 @@ describe('WAL checkpoints on a thread of their own', () => {
     const checkpointer = new WalCheckpointer(join(dir, 'missing', 'folder', 'x.db'), 20, (error) =>
       failures.push(error),
     );
-    for (let i = 0; i < 100 && failures.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    await until(() => failures.length > 0, 'the failure', 2000);
     expect(failures).toHaveLength(1);
     expect(failures[0].message).toMatch(/directory|open|exited/i);
     await checkpointer.stop();
@@ -61,9 +61,7 @@ describe('WAL checkpoints on a thread of their own', () => {
     expect(raw.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
     // Fault injection: the thread is terminated from outside.
     await (store.checkpoints as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
-    for (let i = 0; i < 100 && raw.pragma('wal_autocheckpoint', { simple: true }) === 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await until(() => raw.pragma('wal_autocheckpoint', { simple: true }) !== 0, 'the automatic checkpoint', 2000);
     expect(raw.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
     await store.append(`thing-${randomUUID()}`, [anEvent()], { expectedRevision: 'no_stream' });
     await store.close();

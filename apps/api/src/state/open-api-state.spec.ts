@@ -56,11 +56,15 @@ describeWithPostgres('the databases beside a PostgreSQL store', () => {
     try {
       expect(await side.query('SHOW synchronous_commit')).toEqual([{ synchronous_commit: 'on' }]);
       expect(await workers.query('SHOW synchronous_commit')).toEqual([{ synchronous_commit: 'off' }]);
-      // Every connection of the pool, not only the first.
+      // Every connection of the pool, not only the first: four transactions held open at once.
+      let entered = 0;
+      let allIn!: () => void;
+      const together = new Promise<void>((resolve) => (allIn = resolve));
       const shown = await Promise.all(
         Array.from({ length: 4 }, () =>
           workers.transaction(async (tx) => {
-            await tx.query('SELECT pg_sleep(0.05)');
+            if (++entered === 4) allIn();
+            await together;
             return tx.query('SHOW synchronous_commit');
           }),
         ),

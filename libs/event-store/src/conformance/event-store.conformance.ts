@@ -34,6 +34,19 @@ export async function readWholeLog(store: EventStore, after = 0): Promise<Record
   }
 }
 
+/** Polls `condition` until it holds; fails, naming `what`, after `timeoutMs`. */
+export async function until(
+  condition: () => boolean | Promise<boolean>,
+  what = 'a condition',
+  timeoutMs = 20000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /** Takes `count` events from a subscription; fails instead of hanging if they never come. */
 async function take(
   iterable: AsyncIterable<RecordedEvent>,
