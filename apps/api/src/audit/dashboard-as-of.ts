@@ -21,7 +21,7 @@ import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { ProblemException } from '../http/problem';
-import type { Dashboard } from '../queries/session-and-dashboard.queries';
+import { awaitingPositionsIn, type Dashboard } from '../queries/session-and-dashboard.queries';
 
 export interface DashboardAsOf extends Dashboard {
   /** The instant asked for; `position` is the last event replayed. */
@@ -111,23 +111,7 @@ export class GetDashboardAsOfHandler implements IQueryHandler<GetDashboardAsOfQu
     const open = [...sessions.values()]
       .filter((s): s is ExistingSession => s.status === 'open')
       .sort((a, b) => byText(a.scheduledFor, b.scheduledFor) || byText(a.sessionId, b.sessionId));
-    const awaitingPositions: Dashboard['awaitingPositions'] = {};
-    for (const session of open) {
-      for (const party of session.parties) awaitingPositions[party] ??= [];
-      for (const item of session.items) {
-        if (item.status !== 'open') continue;
-        for (const party of session.parties) {
-          if (!item.positions[party]) {
-            awaitingPositions[party].push({
-              sessionId: session.sessionId,
-              itemId: item.itemId,
-              commitmentId: item.commitmentId,
-              kind: item.kind,
-            });
-          }
-        }
-      }
-    }
+    const awaitingPositions = awaitingPositionsIn(open);
     return { agreementId, position, counts, overdue, awaitingPositions, asOf };
   }
 }

@@ -80,26 +80,31 @@ export class GetDashboardHandler implements IQueryHandler<GetDashboardQuery> {
       `SELECT state FROM "${s.sessions}" WHERE agreement_id = ? AND status = 'open' ORDER BY scheduled_for, id`,
       [agreementId],
     );
-    const awaitingPositions: Dashboard['awaitingPositions'] = {};
-    for (const { state } of sessions) {
-      const session = JSON.parse(state) as ExistingSession;
-      for (const party of session.parties) awaitingPositions[party] ??= [];
-      for (const item of session.items) {
-        if (item.status !== 'open') continue;
-        for (const party of session.parties) {
-          if (!item.positions[party]) {
-            awaitingPositions[party].push({
-              sessionId: session.sessionId,
-              itemId: item.itemId,
-              commitmentId: item.commitmentId,
-              kind: item.kind,
-            });
-          }
-        }
-      }
-    }
+    const awaitingPositions = awaitingPositionsIn(sessions.map(({ state }) => JSON.parse(state) as ExistingSession));
     const runner = this.readModels.runner;
     const position = Math.min(await runner.checkpoint('commitments'), await runner.checkpoint('sessions'));
     return { agreementId, position, counts, overdue, awaitingPositions };
   }
+}
+
+/** Per party, the open items of open sessions (in the order given) where it has taken no position yet. */
+export function awaitingPositionsIn(openSessions: readonly ExistingSession[]): Dashboard['awaitingPositions'] {
+  const awaiting: Dashboard['awaitingPositions'] = {};
+  for (const session of openSessions) {
+    for (const party of session.parties) awaiting[party] ??= [];
+    for (const item of session.items) {
+      if (item.status !== 'open') continue;
+      for (const party of session.parties) {
+        if (!item.positions[party]) {
+          awaiting[party].push({
+            sessionId: session.sessionId,
+            itemId: item.itemId,
+            commitmentId: item.commitmentId,
+            kind: item.kind,
+          });
+        }
+      }
+    }
+  }
+  return awaiting;
 }
