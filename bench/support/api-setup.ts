@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { AGREEMENT } from './log-generator';
 
 /** What a load needs: keys, an agreement, and commitments in progress that the integration owns. */
 export interface Fixture {
@@ -70,16 +71,9 @@ export async function setUpOverHttp(url: string, adminKey: string, count: number
     auditor: await key('auditor'),
     delegates: { MA: await key('delegate', 'MA'), QA: await key('delegate', 'QA') },
   };
-  const agreement = await call(url, 'POST', '/agreements', keys.secretariat, {
-    title: 'Agreement on security cooperation between the Kingdom of Morocco and the State of Qatar',
-    signedAt: '2014-03-12',
-    signedIn: 'Rabat',
-    parties: [
-      { code: 'MA', name: 'Kingdom of Morocco', agencies: ['DGSN', 'DGST'] },
-      { code: 'QA', name: 'State of Qatar', agencies: ['Ministry of Interior'] },
-    ],
-    domains: ['counter-terrorism', 'organised crime', 'cybercrime', 'border security', 'stadium security'],
-  });
+  // The generated log's agreement, under a fresh id.
+  const { agreementId: _generatedId, ...agreementBody } = AGREEMENT;
+  const agreement = await call(url, 'POST', '/agreements', keys.secretariat, agreementBody);
   const agreementId = String(agreement.json.id);
   const commitmentIds = Array.from({ length: count }, () => randomUUID());
   await pool(commitmentIds, 16, async (id, i) => {
