@@ -14,6 +14,7 @@ import type { EventStore, RecordedEvent } from '@accord/event-store';
 import { allProjections, ProjectionRunner } from '@accord/projections';
 import { openEventStore } from '@accord/store-factory';
 import { openApiState } from '../apps/api/src/state/open-api-state';
+import { appendRun } from '../apps/cli/src/store.command';
 import { memoryOf } from './support/processes';
 import { generateLog, registerAgreement, writeCommitmentsInProgress } from './support/log-generator';
 import { emmettSqliteEngine, runPeer, singleAppends } from './peer';
@@ -73,21 +74,7 @@ async function copy(from: EventStore, to: EventStore): Promise<number> {
       run.push(event);
       runs.set(event.streamId, run);
     }
-    await Promise.all(
-      [...runs.values()].map((run) =>
-        to.append(
-          run[0].streamId,
-          run.map((e) => ({
-            id: e.id,
-            type: e.type,
-            schemaVersion: e.schemaVersion,
-            data: e.data,
-            metadata: e.metadata,
-          })),
-          { expectedRevision: run[0].revision === 0 ? 'no_stream' : run[0].revision - 1 },
-        ),
-      ),
-    );
+    await Promise.all([...runs.values()].map((run) => appendRun(to, run)));
     copied += page.length;
     after = page[page.length - 1].position;
     if (copied % 100_000 < page.length) say(`copied ${copied.toLocaleString('en-US')} events`);

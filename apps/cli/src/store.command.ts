@@ -1,5 +1,5 @@
 import { computeEventHash, GENESIS_HASH } from '@accord/audit';
-import type { EventStore, RecordedEvent } from '@accord/event-store';
+import type { AppendResult, EventStore, RecordedEvent } from '@accord/event-store';
 import { openEventStore, redactStoreUrl } from '@accord/store-factory';
 import { Command } from 'commander';
 import { headPosition } from '../../api/src/queries/head-position';
@@ -62,17 +62,7 @@ export async function copyStore(
       while (j < page.length && page[j].streamId === first.streamId && page[j].revision === page[j - 1].revision + 1)
         j++;
       const run = page.slice(i, j);
-      await to.append(
-        first.streamId,
-        run.map((e) => ({
-          id: e.id,
-          type: e.type,
-          schemaVersion: e.schemaVersion,
-          data: e.data,
-          metadata: e.metadata,
-        })),
-        { expectedRevision: first.revision === 0 ? 'no_stream' : first.revision - 1 },
-      );
+      await appendRun(to, run);
       streams.add(first.streamId);
       copied += run.length;
       i = j;
@@ -163,4 +153,17 @@ export function storeCommand(): Command {
       }
     });
   return command;
+}
+
+/**
+ * Appends consecutive events of one stream, read from another store, as they were: same
+ * ids, types, data and metadata (hashes included), at the same revisions.
+ */
+export function appendRun(to: EventStore, run: readonly RecordedEvent[]): Promise<AppendResult> {
+  const first = run[0];
+  return to.append(
+    first.streamId,
+    run.map((e) => ({ id: e.id, type: e.type, schemaVersion: e.schemaVersion, data: e.data, metadata: e.metadata })),
+    { expectedRevision: first.revision === 0 ? 'no_stream' : first.revision - 1 },
+  );
 }
