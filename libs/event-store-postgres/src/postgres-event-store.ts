@@ -439,13 +439,7 @@ export class PostgresEventStore implements EventStore {
     if (withText) {
       // The json columns as the text stored (the driver would parse them), parsed here.
       const { rows } = await this.pool.query<TextRow>({ ...this.sql.readAllText, values: [from, limit] });
-      const parsed = rows.map((row) => {
-        const copy = [...row] as unknown as Row;
-        copy[6] = JSON.parse(row[6]);
-        copy[7] = JSON.parse(row[7]);
-        return copy;
-      });
-      return toEvents(parsed).map((event, i) => ({ ...event, dataJson: rows[i][6], metadataJson: rows[i][7] }));
+      return toEvents(rows, true);
     }
     const { rows } = await this.pool.query<Row>({ ...this.sql.readAll, values: [from, limit] });
     return toEvents(rows);
@@ -583,21 +577,28 @@ function toIndex(value: number): number {
   return Math.min(Math.trunc(value), Number.MAX_SAFE_INTEGER);
 }
 
-function toEvents(rows: Row[]): RecordedEvent[] {
+function toEvents(rows: Row[]): RecordedEvent[];
+function toEvents(rows: TextRow[], withText: true): StoredEvent[];
+function toEvents(rows: (Row | TextRow)[], withText = false): RecordedEvent[] {
   const events: RecordedEvent[] = new Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i];
-    events[i] = {
+    const event: RecordedEvent & { dataJson?: string; metadataJson?: string } = {
       streamId: row[1],
       revision: Number(row[2]),
       position: Number(row[0]),
       id: row[3],
       type: row[4],
       schemaVersion: row[5],
-      data: row[6],
-      metadata: row[7],
+      data: withText ? JSON.parse(row[6] as string) : row[6],
+      metadata: withText ? JSON.parse(row[7] as string) : (row[7] as Record<string, unknown>),
       recordedAt: row[8],
     };
+    if (withText) {
+      event.dataJson = row[6] as string;
+      event.metadataJson = row[7] as string;
+    }
+    events[i] = event;
   }
   return events;
 }
