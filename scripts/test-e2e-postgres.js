@@ -33,6 +33,7 @@ const suites = [
   'test/queries.e2e-spec.ts',
   'test/deadlines.e2e-spec.ts',
   'test/read-models.e2e-spec.ts',
+  'test/idempotency.e2e-spec.ts',
 ];
 const jest = require.resolve('jest/bin/jest', { paths: [path.join(__dirname, '..')] });
 const run = spawnSync(process.execPath, [jest, ...suites, ...process.argv.slice(2)], {

@@ -43,7 +43,7 @@ async function storeUrlFor(dir: string): Promise<string> {
 }
 
 export async function startTestApp(
-  options: { dir?: string; storeUrl?: string; clock?: Clock; workers?: boolean } = {},
+  options: { dir?: string; storeUrl?: string; clock?: Clock; workers?: boolean; idempotencyLeaseMs?: number } = {},
 ): Promise<TestApp> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'accord-e2e-'));
   const storeUrl = options.storeUrl ?? (await storeUrlFor(dir));
@@ -59,6 +59,7 @@ export async function startTestApp(
       readWaitMs: 5_000,
       projectionBatch: 2_000,
       readModelUrl: undefined,
+      idempotencyLeaseMs: options.idempotencyLeaseMs ?? 5_000,
     },
     { logger: false, clock: options.clock },
   );

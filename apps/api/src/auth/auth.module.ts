@@ -12,7 +12,7 @@ import type { ApiConfig } from '../config/api-config';
 import { API_CONFIG } from '../config/api-config.provider';
 import { AdminKeysController } from '../admin/admin-keys.controller';
 import { IDEMPOTENCY } from '../commands/command-gateway';
-import { Idempotency } from '../idempotency/idempotency.service';
+import { idempotencyProvider } from '../idempotency/idempotency.provider';
 import type { ApiStateStore } from '../state/api-state.port';
 import { leaveCheckpointsToTheStore, openApiState } from '../state/open-api-state';
 import { ApiKeys } from './api-keys.service';
@@ -58,7 +58,7 @@ class AdminKeyBootstrap implements OnApplicationBootstrap, OnApplicationShutdown
       },
     },
     { provide: ApiKeys, inject: [API_STATE], useFactory: (state: ApiStateStore) => new ApiKeys(state) },
-    { provide: IDEMPOTENCY, inject: [API_STATE], useFactory: (state: ApiStateStore) => new Idempotency(state) },
+    idempotencyProvider(IDEMPOTENCY, API_STATE),
     { provide: APP_GUARD, useClass: AuthGuard },
     AdminKeyBootstrap,
   ],

@@ -70,6 +70,7 @@ export class CommandGateway {
       actor: { id: principal.id, role: principal.role, party: principal.party ?? undefined },
       now: new Date().toISOString(),
       ifMatch,
+      creates: spec.creates,
     };
     const execute = async (): Promise<CommandResponse> => {
       const outcome = await this.bus.execute(spec.message(meta));
@@ -86,8 +87,9 @@ export class CommandGateway {
       ? await this.idempotency.run(
           principal,
           key,
-          Idempotency.requestHash(request.method, request.url, request.body),
+          Idempotency.requestHash(request.method, routeOf(request), spec.aggregateId, request.body),
           execute,
+          request.url,
         )
       : await execute();
     void reply.header('x-correlation-id', correlationId);
@@ -95,6 +97,11 @@ export class CommandGateway {
     if (response.status >= 400) void reply.header('content-type', 'application/problem+json; charset=utf-8');
     void reply.status(response.status).send(response.body);
   }
+}
+
+/** The route's pattern (`/commitments/:id/revise`), not the URL as sent. */
+function routeOf(request: FastifyRequest): string {
+  return request.routeOptions?.url ?? request.url.split('?')[0];
 }
 
 function idempotencyKeyOf(request: FastifyRequest): string | undefined {

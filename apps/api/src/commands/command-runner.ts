@@ -2,7 +2,9 @@ import { chainEvents } from '@accord/audit';
 import { type Actor, type Decider, type DomainEvent } from '@accord/commitments';
 import { EventStore, RecordedEvent, WrongExpectedRevisionError } from '@accord/event-store';
 import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
 import { v7 as uuidv7 } from 'uuid';
+import { ProblemException } from '../http/problem';
 import type { StreamStateCache, WrittenEvent } from './stream-state-cache';
 
 /**
@@ -16,8 +18,19 @@ export function eventIdFor(commandId: string, index: number, now: string): strin
   return uuidv7({ msecs: Number.isNaN(msecs) ? 0 : msecs, random });
 }
 
-/** Conflicts retried, deciding again on fresh state, when the caller sent no If-Match. */
-export const CONFLICT_RETRIES = 3;
+/**
+ * Conflicts retried, deciding again on fresh state, when the caller sent no If-Match. Within
+ * one instance, commands on a stream take turns (StreamStateCache.exclusive), so a conflict is
+ * another instance's write: the retries back off, with jitter, so that the two interleave.
+ */
+export const CONFLICT_RETRIES = 12;
+const BACKOFF_BASE_MS = 2;
+const BACKOFF_CAP_MS = 250;
+
+/** Full jitter (a random wait up to the exponential bound), as AWS's back-off study advises. */
+export function conflictBackoffMs(attempt: number, random = Math.random): number {
+  return random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt + 1));
+}
 
 export interface CommandMeta {
   /** Derived from the Idempotency-Key (or a decision event) when there is one; else random. */
@@ -29,6 +42,11 @@ export interface CommandMeta {
   readonly now: string;
   /** The revision from If-Match: checked against the stream, never retried. */
   readonly ifMatch?: number;
+  /**
+   * The command creates its stream (with an id the client may have chosen): on a stream that
+   * exists it is a replay when it would write the events that created it, else a conflict.
+   */
+  readonly creates?: boolean;
 }
 
 export interface CommandOutcome {
@@ -56,10 +74,23 @@ export async function runCommand<C, S, E extends DomainEvent<string, unknown>>(
   makeCommand: (state: S) => C | Promise<C>,
   meta: CommandMeta,
 ): Promise<CommandOutcome> {
+  return cache.exclusive(streamId, () => decideAndAppend(store, cache, streamId, decider, makeCommand, meta));
+}
+
+async function decideAndAppend<C, S, E extends DomainEvent<string, unknown>>(
+  store: EventStore,
+  cache: StreamStateCache,
+  streamId: string,
+  decider: Decider<C, S, E>,
+  makeCommand: (state: S) => C | Promise<C>,
+  meta: CommandMeta,
+): Promise<CommandOutcome> {
   const evolve = decider.evolve as unknown as (state: S, event: RecordedEvent) => S;
   for (let attempt = 0; ; attempt++) {
     const stream = await cache.load(store, streamId, decider.initialState, evolve);
     const current = stream.revision;
+
+    if (meta.creates && current >= 0) return replayOfCreation(store, streamId, decider, makeCommand, current);
 
     // The same command (same id) already took effect: answer as it was answered then.
     const earlier = stream.commands.get(meta.commandId);
@@ -99,8 +130,40 @@ export async function runCommand<C, S, E extends DomainEvent<string, unknown>>(
     } catch (error) {
       const retry = error instanceof WrongExpectedRevisionError && meta.ifMatch === undefined;
       if (!retry || attempt >= CONFLICT_RETRIES) throw error;
+      await new Promise((resolve) => setTimeout(resolve, conflictBackoffMs(attempt)));
     }
   }
+}
+
+/**
+ * A creation on a stream that exists: the same creation again (the events it would write are
+ * the stream's first events, by type and data) answers as the first did; anything else — other
+ * content, another party — is 409 CONFLICT with the stream's revision, and nothing is written.
+ */
+async function replayOfCreation<C, S, E extends DomainEvent<string, unknown>>(
+  store: EventStore,
+  streamId: string,
+  decider: Decider<C, S, E>,
+  makeCommand: (state: S) => C | Promise<C>,
+  current: number,
+): Promise<CommandOutcome> {
+  let decided: readonly E[] = [];
+  try {
+    decided = decider.decide(await makeCommand(decider.initialState), decider.initialState);
+  } catch {
+    // Not a valid creation any more (the agreement changed, say): it cannot be the same one.
+  }
+  const first = decided.length > 0 ? await store.readStream(streamId, { maxCount: decided.length }) : [];
+  const same =
+    first.length === decided.length &&
+    decided.every((e, i) => e.type === first[i].type && canonicalize(e.data) === canonicalize(first[i].data));
+  if (same) return outcome(streamId, first, true);
+  throw new ProblemException(
+    409,
+    'CONFLICT',
+    `${streamId} already exists with other content; choose another id, or revise it`,
+    { currentRevision: current },
+  );
 }
 
 function outcome(streamId: string, events: readonly WrittenEvent[], repeated: boolean): CommandOutcome {

@@ -33,11 +33,28 @@ export const DEFAULT_STREAM_CACHE_SIZE = 10_000;
  */
 export class StreamStateCache {
   private readonly streams = new Map<string, StreamSnapshot<unknown>>();
+  /** The last command queued on each stream (removed once the queue empties). */
+  private readonly turns = new Map<string, Promise<unknown>>();
 
   constructor(readonly capacity = DEFAULT_STREAM_CACHE_SIZE) {}
 
   get size(): number {
     return this.streams.size;
+  }
+
+  /**
+   * Runs `work` once every command queued before it on the same stream has finished: the
+   * commands of one process on one stream take turns instead of conflicting with each other.
+   */
+  exclusive<T>(streamId: string, work: () => Promise<T>): Promise<T> {
+    const before = this.turns.get(streamId);
+    const run = before ? before.then(work, work) : work();
+    const turn = run.catch(() => undefined);
+    this.turns.set(streamId, turn);
+    void turn.then(() => {
+      if (this.turns.get(streamId) === turn) this.turns.delete(streamId);
+    });
+    return run;
   }
 
   /** The stream folded to its current end: the cached snapshot plus whatever was appended since. */

@@ -18,6 +18,8 @@ export interface ApiConfig {
   readonly projectionBatch: number;
   /** ACCORD_READ_MODEL: where read models live when the store is KurrentDB (sqlite:… or postgres://…). */
   readonly readModelUrl: string | undefined;
+  /** ACCORD_IDEMPOTENCY_LEASE_MS: how long a request's claim on an Idempotency-Key holds before another may take it over. */
+  readonly idempotencyLeaseMs: number;
 }
 
 export class ConfigError extends Error {
@@ -58,6 +60,12 @@ export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       `ACCORD_PROJECTION_BATCH must be an integer from 1 to 100000, not "${env.ACCORD_PROJECTION_BATCH}"`,
     );
   }
+  const idempotencyLeaseMs = env.ACCORD_IDEMPOTENCY_LEASE_MS ? Number(env.ACCORD_IDEMPOTENCY_LEASE_MS) : 5_000;
+  if (!Number.isInteger(idempotencyLeaseMs) || idempotencyLeaseMs < 100 || idempotencyLeaseMs > 600_000) {
+    throw new ConfigError(
+      `ACCORD_IDEMPOTENCY_LEASE_MS must be an integer from 100 to 600000, not "${env.ACCORD_IDEMPOTENCY_LEASE_MS}"`,
+    );
+  }
   return {
     storeUrl: env.ACCORD_STORE || DEFAULT_STORE_URL,
     port,
@@ -69,5 +77,6 @@ export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     readWaitMs,
     projectionBatch,
     readModelUrl: env.ACCORD_READ_MODEL || undefined,
+    idempotencyLeaseMs,
   };
 }

@@ -57,3 +57,18 @@ export function leaveCheckpointsToTheStore(db: SqlDb, storeUrl: string): SqlDb {
   if (db instanceof SqliteDb && parseStoreUrl(storeUrl).kind === 'sqlite') db.raw.pragma('wal_autocheckpoint = 0');
   return db;
 }
+
+/**
+ * The connection idempotency claims are written on (decision 0015). Where the side database
+ * is the store's own (a SQLite file, a PostgreSQL database), claims commit without waiting for
+ * the disk: the append that follows a claim flushes the same WAL, the claim's record before
+ * it, so no effect is acknowledged whose claim a crash could lose. Elsewhere (KurrentDB, whose
+ * log is not in this database, and `memory:`) claims share the durable connection `fallback`.
+ */
+export function openIdempotencyDb(storeUrl: string, readModelUrl: string | undefined, fallback: SqlDb): SqlDb {
+  const kind = parseStoreUrl(storeUrl).kind;
+  if (kind !== 'sqlite' && kind !== 'postgres') return fallback;
+  const db = openSideDb(storeUrl, readModelUrl, { synchronous_commit: 'off' });
+  if (db instanceof SqliteDb) db.raw.pragma('synchronous = NORMAL');
+  return leaveCheckpointsToTheStore(db, storeUrl);
+}
