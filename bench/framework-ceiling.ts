@@ -30,6 +30,15 @@ class MemoryApiState implements ApiStateStore {
   async findKeyById(id: string): Promise<ApiKeyRecord | undefined> {
     return [...this.keys.values()].find((k) => k.id === id);
   }
+  async listKeys(): Promise<ApiKeyRecord[]> {
+    return [...this.keys.values()];
+  }
+  async revokeKey(): Promise<boolean> {
+    return false;
+  }
+  async touchKey(): Promise<boolean> {
+    return false;
+  }
   async getIdempotency(): Promise<IdempotencyRecord | undefined> {
     return undefined;
   }
@@ -71,6 +80,9 @@ async function main(): Promise<void> {
     party: 'MA',
     keyHash: hashKey(key),
     createdAt: new Date().toISOString(),
+    expiresAt: null,
+    revokedAt: null,
+    lastUsedAt: null,
   });
 
   @Module({

@@ -7,7 +7,7 @@ export const ALLOWED_ROLES = 'accord:roles';
 /** No key needed (health, API docs). */
 export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
 
-/** Only these roles may call the route; admin may always. */
+/** Only these roles may call the route; admin passes every route (the deciders may still refuse it, decision 0014). */
 export const Roles = (...roles: Role[]) => SetMetadata(ALLOWED_ROLES, roles);
 
 /** The principal the guard resolved from the API key. */

@@ -23,9 +23,12 @@ export class AuthGuard implements CanActivate {
     if (!match) {
       throw new ProblemException(401, 'UNAUTHENTICATED', 'Send an API key as "Authorization: Bearer <key>"');
     }
-    const principal = await this.keys.resolve(match[1]);
-    if (!principal) throw new ProblemException(401, 'UNAUTHENTICATED', 'The API key is not valid');
+    const check = await this.keys.check(match[1]);
+    if ('refused' in check) throw new ProblemException(401, 'UNAUTHENTICATED', check.refused);
+    const { principal } = check;
     request.principal = principal;
+    // Admin passes every route; the deciders still refuse it what only a party or the
+    // committee may do (decision 0014).
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ALLOWED_ROLES, targets);
     if (roles && principal.role !== 'admin' && !roles.includes(principal.role)) {
       throw new ProblemException(

@@ -29,7 +29,8 @@ class AdminKeyBootstrap implements OnApplicationBootstrap, OnApplicationShutdown
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const { generatedKey } = await this.keys.ensureAdmin(this.config.adminKey);
+    const { generatedKey, warning } = await this.keys.ensureAdmin(this.config.adminKey);
+    if (warning) new Logger('Auth').warn(warning);
     if (generatedKey) {
       // Printed once, on the first start; only its hash is kept.
       process.stdout.write(
@@ -57,7 +58,14 @@ class AdminKeyBootstrap implements OnApplicationBootstrap, OnApplicationShutdown
         return state;
       },
     },
-    { provide: ApiKeys, inject: [API_STATE], useFactory: (state: ApiStateStore) => new ApiKeys(state) },
+    {
+      provide: ApiKeys,
+      inject: [API_STATE],
+      useFactory: (state: ApiStateStore) =>
+        new ApiKeys(state, {
+          onTouchError: (error) => new Logger('Auth').warn(`could not record a key's last use: ${String(error)}`),
+        }),
+    },
     idempotencyProvider(IDEMPOTENCY, API_STATE),
     { provide: APP_GUARD, useClass: AuthGuard },
     AdminKeyBootstrap,

@@ -8,6 +8,12 @@ export interface ApiKeyRecord {
   /** SHA-256 of the key, hex; the key itself is never stored. */
   readonly keyHash: string;
   readonly createdAt: string;
+  /** After this instant the key is refused; null: it never expires. */
+  readonly expiresAt: string | null;
+  /** When the key was revoked (it is refused from then on); null while it is not. */
+  readonly revokedAt: string | null;
+  /** The last request it authenticated, to the minute (writes are throttled); null: never used. */
+  readonly lastUsedAt: string | null;
 }
 
 /** The first response to a command sent with an Idempotency-Key, kept to answer retries. */
@@ -26,9 +32,19 @@ export interface IdempotencyRecord {
  * It lives beside the store (the same SQLite file), so it survives restarts with it.
  */
 export interface ApiStateStore {
+  /** Inserts a key; a key with the same id or hash already there is an error. */
   putKey(record: ApiKeyRecord): Promise<void>;
   findKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined>;
   findKeyById(id: string): Promise<ApiKeyRecord | undefined>;
+  /** Every key, revoked and expired ones included, oldest first. */
+  listKeys(): Promise<ApiKeyRecord[]>;
+  /** Marks the key revoked at `at`, unless it already is; false when no such key is unrevoked. */
+  revokeKey(id: string, at: string): Promise<boolean>;
+  /**
+   * Records a use at `at` unless one at or after `notBefore` is recorded already. Best effort,
+   * one statement, never waiting for a lock: false when it was skipped.
+   */
+  touchKey(id: string, at: string, notBefore: string): Promise<boolean>;
   getIdempotency(principalId: string, key: string): Promise<IdempotencyRecord | undefined>;
   /** Keeps the first record for (principal, key); a later one is ignored. */
   putIdempotency(record: IdempotencyRecord): Promise<void>;
