@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { auditCommand } from './audit.command';
+import { backupCommand, restoreCommand } from './backup.command';
 import { exportCommand, importCommand } from './export.command';
 import { CliError, keysCommand } from './keys.command';
 import { projectionsCommand } from './projections.command';
@@ -11,6 +12,8 @@ const program = new Command('accord')
   .addCommand(keysCommand())
   .addCommand(projectionsCommand())
   .addCommand(storeCommand())
+  .addCommand(backupCommand())
+  .addCommand(restoreCommand())
   .addCommand(auditCommand())
   .addCommand(exportCommand())
   .addCommand(importCommand());
