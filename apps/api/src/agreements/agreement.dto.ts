@@ -9,11 +9,11 @@ import {
   IsNotEmpty,
   IsOptional,
   IsString,
-  IsUUID,
   Matches,
   MaxLength,
   ValidateNested,
 } from 'class-validator';
+import { IsNormalizedUuid } from '../http/uuid';
 
 export class PartyDto {
   @ApiProperty({ example: 'MA', description: '2 to 10 upper-case letters' })
@@ -38,7 +38,7 @@ export class PartyDto {
 export class RegisterAgreementDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'Chosen by the client so that creation is idempotent' })
   @IsOptional()
-  @IsUUID()
+  @IsNormalizedUuid()
   id?: string;
 
   @ApiProperty({ example: 'Security cooperation agreement between Morocco and Qatar' })

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
@@ -6,9 +6,8 @@ import type { Principal } from '../auth/principal';
 import { AgreementCommandMessage } from '../commands/agreement.command';
 import { CommandGateway } from '../commands/command-gateway';
 import { ApiCommand } from '../http/api-docs.decorators';
+import { uuid } from '../http/uuid';
 import { AmendDomainsDto, RegisterAgreementDto } from './agreement.dto';
-
-const uuid = new ParseUUIDPipe({ version: undefined });
 
 @ApiTags('agreements')
 @Controller('agreements')

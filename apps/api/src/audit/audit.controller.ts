@@ -1,16 +1,15 @@
 import type { EventStore, RecordedEvent } from '@accord/event-store';
 import { parseInstant } from '@accord/audit';
-import { Controller, Get, Inject, Param, ParseUUIDPipe, Query } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/auth.decorators';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { ApiCommonErrors } from '../http/api-docs.decorators';
 import { ProblemException } from '../http/problem';
+import { uuid } from '../http/uuid';
 import { CommitmentEventsQueryDto, CommitmentStateQueryDto } from './audit.dto';
 import { commitmentAt, type CommitmentStateView } from './commitment-at';
 import { DigestService } from './digest.service';
-
-const uuid = new ParseUUIDPipe();
 
 class LogDigestDto {
   @ApiProperty({ description: 'Position of the last event covered (0 for an empty log)', example: 1234 })

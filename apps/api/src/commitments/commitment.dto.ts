@@ -11,7 +11,6 @@ import {
   IsOptional,
   IsString,
   IsUrl,
-  IsUUID,
   Matches,
   Max,
   MaxLength,
@@ -19,6 +18,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { IsNormalizedUuid } from '../http/uuid';
 
 const ISO_DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const PRIORITIES = ['low', 'normal', 'high'] as const;
@@ -39,11 +39,11 @@ export class EvidenceDto {
 export class ProposeCommitmentDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'Chosen by the client so that creation is idempotent' })
   @IsOptional()
-  @IsUUID()
+  @IsNormalizedUuid()
   id?: string;
 
   @ApiProperty({ format: 'uuid' })
-  @IsUUID()
+  @IsNormalizedUuid()
   agreementId!: string;
 
   @ApiProperty({ example: 'Joint cybercrime investigation unit' })

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
@@ -7,6 +7,7 @@ import type { CommandMeta } from '../commands/command-runner';
 import { CommandGateway } from '../commands/command-gateway';
 import { CommitmentCommandInput, CommitmentCommandMessage } from '../commands/commitment.command';
 import { ApiCommand } from '../http/api-docs.decorators';
+import { uuid } from '../http/uuid';
 import {
   CloseCommitmentDto,
   CompleteCommitmentDto,
@@ -16,8 +17,6 @@ import {
   ReviseCommitmentDto,
   WithdrawCommitmentDto,
 } from './commitment.dto';
-
-const uuid = new ParseUUIDPipe();
 
 type Build = (context: CommitmentCommandInput['context']) => CommitmentCommandInput;
 

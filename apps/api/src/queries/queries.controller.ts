@@ -1,17 +1,16 @@
 import { parseInstant } from '@accord/audit';
-import { Controller, Get, Headers, Param, ParseUUIDPipe, Query, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '../auth/auth.decorators';
 import { ApiCommonErrors } from '../http/api-docs.decorators';
+import { uuid } from '../http/uuid';
 import { GetCommitmentHistoryQuery, GetCommitmentQuery, ListCommitmentsQuery } from './commitment.queries';
 import { AfterQueryDto, ListCommitmentsQueryDto } from './query.dto';
 import { GetDashboardQuery, GetSessionQuery } from './session-and-dashboard.queries';
 import { DashboardQueryDto } from '../audit/audit.dto';
 import { GetDashboardAsOfQuery } from '../audit/dashboard-as-of';
-
-const uuid = new ParseUUIDPipe();
 
 /**
  * Reads, from read models only. Every role may read every agreement it can see a key for:

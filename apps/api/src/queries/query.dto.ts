@@ -1,7 +1,8 @@
 import { commitmentStatuses } from '@accord/commitments';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsNormalizedUuid } from '../http/uuid';
 
 const ISO_DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 export const STATUSES = commitmentStatuses;
@@ -29,7 +30,7 @@ export class AfterQueryDto {
 }
 
 export class ListCommitmentsQueryDto extends AfterQueryDto {
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() agreementId?: string;
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsNormalizedUuid() agreementId?: string;
   @ApiPropertyOptional({ enum: STATUSES }) @IsOptional() @IsIn(STATUSES) status?: (typeof commitmentStatuses)[number];
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) domain?: string;
   @ApiPropertyOptional({ example: 'MA', description: 'The proposing (owning) party' })

@@ -9,13 +9,13 @@ import {
   IsNotEmpty,
   IsOptional,
   IsString,
-  IsUUID,
   Matches,
   MaxLength,
   ValidateBy,
   ValidationOptions,
 } from 'class-validator';
 import { CommandAcceptedDto } from '../http/api-docs.decorators';
+import { IsNormalizedUuid } from '../http/uuid';
 
 /** Every position a delegation can take on some kind of item; the decider checks it fits the item. */
 const POSITIONS: readonly Position[] = [...new Set(Object.values(positionOptions).flat())];
@@ -48,11 +48,11 @@ const IsCalendarDate = (options?: ValidationOptions) =>
 export class ScheduleSessionDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'Chosen by the client so that scheduling is idempotent' })
   @IsOptional()
-  @IsUUID()
+  @IsNormalizedUuid()
   id?: string;
 
   @ApiProperty({ format: 'uuid' })
-  @IsUUID()
+  @IsNormalizedUuid()
   agreementId!: string;
 
   @ApiProperty({ format: 'date-time', example: '2026-03-10T09:30:00Z', description: 'ISO instant in UTC (Z)' })
@@ -72,11 +72,11 @@ export class AddAgendaItemDto {
     description: 'Chosen by the client; else derived from the Idempotency-Key when there is one, else random',
   })
   @IsOptional()
-  @IsUUID()
+  @IsNormalizedUuid()
   itemId?: string;
 
   @ApiProperty({ format: 'uuid' })
-  @IsUUID()
+  @IsNormalizedUuid()
   commitmentId!: string;
 
   @ApiProperty({ enum: agendaItemKinds, description: 'The decision sought' })
@@ -111,7 +111,7 @@ export class OpenSessionDto {
 
 export class RecordPositionDto {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID()
+  @IsNormalizedUuid()
   itemId!: string;
 
   @ApiProperty({

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { v5 as uuidv5 } from 'uuid';
@@ -9,6 +9,7 @@ import { CommandGateway } from '../commands/command-gateway';
 import type { CommandMeta } from '../commands/command-runner';
 import { SessionCommandInput, SessionCommandMessage } from '../commands/session.command';
 import { ApiCommand } from '../http/api-docs.decorators';
+import { uuid } from '../http/uuid';
 import {
   AddAgendaItemDto,
   AgendaItemAcceptedDto,
@@ -20,8 +21,6 @@ import {
 
 /** Namespace for agenda item ids derived from (principal, Idempotency-Key, session). */
 const ITEM_ID_NAMESPACE = '5e2b7c4d-8a1f-4f3e-b6d9-2c7a0e9f1b38';
-
-const uuid = new ParseUUIDPipe();
 
 type Build = (context: SessionCommandInput['context']) => SessionCommandInput;
 
