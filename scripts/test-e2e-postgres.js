@@ -34,6 +34,8 @@ const suites = [
   'test/deadlines.e2e-spec.ts',
   'test/read-models.e2e-spec.ts',
   'test/idempotency.e2e-spec.ts',
+  'test/edge-input.e2e-spec.ts',
+  'test/uuid-case.e2e-spec.ts',
 ];
 const jest = require.resolve('jest/bin/jest', { paths: [path.join(__dirname, '..')] });
 const run = spawnSync(process.execPath, [jest, ...suites, ...process.argv.slice(2)], {

@@ -1,10 +1,12 @@
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppOverrides } from './app.module';
 import type { ApiConfig } from './config/api-config';
-import { ProblemDetails } from './http/problem';
+import { checkBodyValue, checkJsonShape, type ShapeViolation } from './http/body-shape';
+import { ProblemDetails, ProblemException } from './http/problem';
 
 /** Request bodies above this are refused with 413 PAYLOAD_TOO_LARGE (documented in the README). */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -14,6 +16,38 @@ const draining = new WeakSet<object>();
 /** Marks the app as stopping: responses from now on close their connection. */
 export function beginDrain(app: NestFastifyApplication): void {
   draining.add(app.getHttpAdapter().getInstance());
+}
+
+/**
+ * Commands are JSON only (README, Limits): `application/json` and `application/*+json` are
+ * parsed, anything else is 415 UNSUPPORTED_MEDIA_TYPE. A body over the shape limits is
+ * 400 VALIDATION_FAILED before it is parsed, one that is not an object or holds text no store
+ * can keep is 400 once parsed: either way before the validation pipe walks it.
+ */
+function acceptJsonBodiesOnly(fastify: FastifyInstance): void {
+  const parseJson = fastify.getDefaultJsonParser('error', 'error') as (
+    request: FastifyRequest,
+    text: string,
+    done: (error: Error | null, body?: unknown) => void,
+  ) => void;
+  fastify.removeAllContentTypeParsers();
+  for (const type of ['application/json', /^application\/[a-z0-9!#$&^_.-]+\+json(?:;|$)/]) {
+    fastify.addContentTypeParser<string>(
+      type,
+      { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES },
+      (request, text, done) => {
+        const refuse = ({ field, message }: ShapeViolation) =>
+          done(new ProblemException(400, 'VALIDATION_FAILED', message, { errors: [{ field, messages: [message] }] }));
+        const shape = checkJsonShape(text);
+        if (shape) return refuse(shape);
+        parseJson(request, text, (error, body) => {
+          if (error) return done(error);
+          const violation = checkBodyValue(body);
+          return violation ? refuse(violation) : done(null, body);
+        });
+      },
+    );
+  }
 }
 
 /** Builds the application; main.ts listens with it, end-to-end tests inject requests into it. */
@@ -29,12 +63,13 @@ export async function createApp(
     if (draining.has(fastify)) void reply.header('connection', 'close');
     return payload;
   });
-  // Commands are JSON only: anything else is 415 UNSUPPORTED_MEDIA_TYPE, not parsed as text.
-  fastify.removeContentTypeParser(['text/plain']);
+  acceptJsonBodiesOnly(fastify);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, { clock: options.clock }),
     adapter,
     {
+      // Nest's own parsers would take application/x-www-form-urlencoded too.
+      bodyParser: false,
       bufferLogs: true,
       logger: options.logger === false ? false : undefined,
     },
