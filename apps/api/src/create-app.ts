@@ -1,3 +1,4 @@
+import { connect, Server, type Socket } from 'node:net';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { NestFactory } from '@nestjs/core';
@@ -11,11 +12,79 @@ import { ProblemDetails, ProblemException } from './http/problem';
 /** Request bodies above this are refused with 413 PAYLOAD_TOO_LARGE (documented in the README). */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
+/** While draining, a keep-alive connection with no request for this long is closed. */
+export const DRAIN_IDLE_GRACE_MS = 1000;
+/** While draining, connections still open after this long are closed whatever they do. */
+export const DRAIN_TIMEOUT_MS = 10_000;
+
 const draining = new WeakSet<object>();
 
-/** Marks the app as stopping: responses from now on close their connection. */
-export function beginDrain(app: NestFastifyApplication): void {
-  draining.add(app.getHttpAdapter().getInstance());
+/**
+ * Stops taking requests and resolves once every connection has ended, answered: the
+ * connections already waiting to be accepted are accepted, then the listener closes (new
+ * connections are refused), then every request on an open connection is served and answered
+ * with `Connection: close`, and a keep-alive connection still idle after the grace is closed.
+ * Closing the listener at once would reset the connections queued behind it (Node accepts
+ * one a loop turn, so under load many wait), and closing idle connections at once (as
+ * http.Server#close does) would reset a request a client has just sent on one.
+ */
+export async function drain(
+  app: NestFastifyApplication,
+  { idleGraceMs = DRAIN_IDLE_GRACE_MS, timeoutMs = DRAIN_TIMEOUT_MS } = {},
+): Promise<{ forced: boolean }> {
+  const fastify = app.getHttpAdapter().getInstance();
+  const server = fastify.server;
+  if (!server.listening) return { forced: false };
+  let forced = false;
+  let idle: NodeJS.Timeout | undefined;
+  const force = setTimeout(() => {
+    forced = true;
+    server.closeAllConnections();
+  }, timeoutMs);
+  try {
+    await new Promise<void>((ended) => {
+      afterQueuedConnections(server, timeoutMs, () => {
+        // net.Server#close: stop listening, call back once the last connection has ended.
+        Server.prototype.close.call(server, () => ended());
+        draining.add(fastify);
+        idle = setTimeout(() => server.closeIdleConnections(), idleGraceMs);
+      });
+    });
+  } finally {
+    clearTimeout(idle);
+    clearTimeout(force);
+  }
+  return { forced };
+}
+
+/**
+ * Calls `then` as soon as every connection already queued on the listener has been accepted:
+ * the queue is first in, first out, so that is when a connection made to ourselves now is.
+ * `then` runs synchronously there, before the next one is accepted. Without a listening
+ * address to reach, or after `timeoutMs`, `then` runs anyway.
+ */
+function afterQueuedConnections(server: Server, timeoutMs: number, then: () => void): void {
+  const address = server.address();
+  if (typeof address !== 'object' || address === null) return then();
+  const host = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
+  const sentinel = connect({ host, port: address.port });
+  let called = false;
+  const done = () => {
+    if (called) return;
+    called = true;
+    clearTimeout(timer);
+    server.off('connection', onConnection);
+    sentinel.destroy();
+    then();
+  };
+  const onConnection = (socket: Socket) => {
+    if (socket.remotePort !== sentinel.localPort || socket.remoteAddress !== sentinel.localAddress) return;
+    socket.destroy();
+    done();
+  };
+  const timer = setTimeout(done, timeoutMs);
+  server.on('connection', onConnection);
+  sentinel.on('error', done);
 }
 
 /**

@@ -1,26 +1,33 @@
 import 'reflect-metadata';
 import { Logger } from 'nestjs-pino';
 import { readApiConfig } from './config/api-config';
-import { beginDrain, createApp } from './create-app';
+import { createApp, drain, DRAIN_TIMEOUT_MS } from './create-app';
 
 async function main(): Promise<void> {
   const config = readApiConfig();
   const app = await createApp(config);
-  // SIGTERM/SIGINT: stop taking requests, let in-flight ones (and their appends) finish,
-  // close the store, then exit 0. Nest's own shutdown hooks would re-raise the signal instead.
+  // SIGTERM/SIGINT: refuse new connections, answer every request already on one (drain),
+  // then stop the workers, close the store and exit 0. Nest's own shutdown hooks would
+  // re-raise the signal instead.
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
     app.get(Logger).log({ msg: 'stopping', signal });
-    beginDrain(app);
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(error);
-        process.exit(1);
-      },
-    );
+    drain(app)
+      .then(({ forced }) =>
+        forced
+          ? app.get(Logger).warn({ msg: `drain timed out: connections closed after ${DRAIN_TIMEOUT_MS} ms`, signal })
+          : app.get(Logger).log({ msg: 'drained: every request answered', signal }),
+      )
+      .then(() => app.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error(error);
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
