@@ -35,7 +35,13 @@ export class IdempotencyClaims {
 
   setup(): Promise<void> {
     this.ready ??= (async () => {
-      await this.db.exec(`
+      // Two PostgreSQL instances creating one table at once can collide in pg_type: the
+      // script is one implicit transaction, so the advisory lock holds until its end.
+      const lock =
+        this.db.dialect === 'postgres'
+          ? "SELECT pg_advisory_xact_lock(hashtext('accord.idempotency_keys.setup'));"
+          : '';
+      await this.db.exec(`${lock}
         CREATE TABLE IF NOT EXISTS idempotency_keys (
           principal_id TEXT NOT NULL,
           key TEXT NOT NULL,

@@ -16,17 +16,6 @@ export interface ApiKeyRecord {
   readonly lastUsedAt: string | null;
 }
 
-/** The first response to a command sent with an Idempotency-Key, kept to answer retries. */
-export interface IdempotencyRecord {
-  readonly principalId: string;
-  readonly key: string;
-  readonly requestHash: string;
-  readonly status: number;
-  readonly body: string;
-  readonly etag: string | null;
-  readonly createdAt: string;
-}
-
 /**
  * What the API keeps outside the event log: hashed API keys and idempotency records.
  * It lives beside the store (the same SQLite file), so it survives restarts with it.
@@ -45,8 +34,5 @@ export interface ApiStateStore {
    * one statement, never waiting for a lock: false when it was skipped.
    */
   touchKey(id: string, at: string, notBefore: string): Promise<boolean>;
-  getIdempotency(principalId: string, key: string): Promise<IdempotencyRecord | undefined>;
-  /** Keeps the first record for (principal, key); a later one is ignored. */
-  putIdempotency(record: IdempotencyRecord): Promise<void>;
   close(): Promise<void>;
 }

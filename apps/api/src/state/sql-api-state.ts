@@ -1,5 +1,5 @@
 import { SqliteDb, type SqlDb } from '@accord/projections';
-import type { ApiKeyRecord, ApiStateStore, IdempotencyRecord } from './api-state.port';
+import type { ApiKeyRecord, ApiStateStore } from './api-state.port';
 
 interface KeyRow {
   id: string;
@@ -16,7 +16,7 @@ interface KeyRow {
 /** Columns api_keys gained after its first version, added to older databases at setup. */
 const ADDED_KEY_COLUMNS = ['expires_at', 'revoked_at', 'last_used_at'] as const;
 
-/** Keys and idempotency records in the database beside the store (SQLite or PostgreSQL). */
+/** API keys in the database beside the store (SQLite or PostgreSQL); idempotency claims: IdempotencyClaims. */
 export class SqlApiState implements ApiStateStore {
   private ready: Promise<void> | undefined;
   private keysReady: Promise<void> | undefined;
@@ -24,7 +24,11 @@ export class SqlApiState implements ApiStateStore {
   constructor(readonly db: SqlDb) {}
 
   setup(): Promise<void> {
-    this.ready ??= this.db.exec(`
+    // Two PostgreSQL instances creating one table at once can collide in pg_type: the script
+    // is one implicit transaction, so the advisory lock holds until its end.
+    const lock =
+      this.db.dialect === 'postgres' ? "SELECT pg_advisory_xact_lock(hashtext('accord.api_keys.setup'));" : '';
+    this.ready ??= this.db.exec(`${lock}
       CREATE TABLE IF NOT EXISTS api_keys (
         id TEXT PRIMARY KEY,
         name TEXT NOT NULL,
@@ -32,16 +36,6 @@ export class SqlApiState implements ApiStateStore {
         party TEXT,
         key_hash TEXT NOT NULL UNIQUE,
         created_at TEXT NOT NULL
-      );
-      CREATE TABLE IF NOT EXISTS idempotency_keys (
-        principal_id TEXT NOT NULL,
-        key TEXT NOT NULL,
-        request_hash TEXT NOT NULL,
-        status INTEGER NOT NULL,
-        body TEXT NOT NULL,
-        etag TEXT,
-        created_at TEXT NOT NULL,
-        PRIMARY KEY (principal_id, key)
       );
     `);
     return this.ready;
@@ -114,33 +108,6 @@ export class SqlApiState implements ApiStateStore {
     const sql = 'UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)';
     if (this.db instanceof SqliteDb) return touchWithoutWaiting(this.db, sql, [at, id, notBefore]);
     return (await this.db.execute(sql, [at, id, notBefore])) > 0;
-  }
-
-  async getIdempotency(principalId: string, key: string): Promise<IdempotencyRecord | undefined> {
-    await this.setup();
-    const [row] = await this.db.query<Record<string, unknown>>(
-      'SELECT * FROM idempotency_keys WHERE principal_id = ? AND key = ?',
-      [principalId, key],
-    );
-    if (!row) return undefined;
-    return {
-      principalId: row.principal_id as string,
-      key: row.key as string,
-      requestHash: row.request_hash as string,
-      status: Number(row.status),
-      body: row.body as string,
-      etag: (row.etag as string | null) ?? null,
-      createdAt: row.created_at as string,
-    };
-  }
-
-  async putIdempotency(r: IdempotencyRecord): Promise<void> {
-    await this.setup();
-    await this.db.execute(
-      `INSERT INTO idempotency_keys (principal_id, key, request_hash, status, body, etag, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-      [r.principalId, r.key, r.requestHash, r.status, r.body, r.etag, r.createdAt],
-    );
   }
 
   async close(): Promise<void> {
