@@ -374,7 +374,7 @@ describe('commitments over HTTP (real app, SQLite)', () => {
       expect(await eventsOf(id)).toHaveLength(2);
     });
 
-    it('keeps 50 parallel progress reports gap-free with no lost update: each succeeds by retry or fails with 409', async () => {
+    it('keeps 50 parallel progress reports gap-free with no lost update: they take turns and all succeed', async () => {
       const id = await propose();
       await decide(id, 'PlaceOnAgenda', { sessionId: randomUUID(), itemId: randomUUID() });
       await decide(id, 'ApproveCommitment');
@@ -386,10 +386,7 @@ describe('commitments over HTTP (real app, SQLite)', () => {
         ),
       );
       const ok = responses.filter((r) => r.statusCode === 200);
-      const conflicts = responses.filter((r) => r.statusCode === 409);
-      expect(ok.length + conflicts.length).toBe(50);
-      expect(ok.length).toBeGreaterThan(0);
-      for (const r of conflicts) expect(r.json().code).toBe('WRONG_EXPECTED_REVISION');
+      expect(ok).toHaveLength(50);
       const events = await eventsOf(id);
       expect(events.map((e) => e.revision)).toEqual(events.map((_, i) => i));
       const reports = events.slice(before);
@@ -405,7 +402,7 @@ describe('commitments over HTTP (real app, SQLite)', () => {
     expect(missingParty.json().code).toBe('VALIDATION_FAILED');
     const created = await t.post('/admin/keys', { name: 'QA delegation', role: 'delegate', party: 'QA' }, ADMIN_KEY);
     expect(created.statusCode).toBe(201);
-    expect(created.json()).toEqual({ id: expect.any(String), key: expect.stringMatching(/^acc_/) });
+    expect(created.json()).toEqual({ id: expect.any(String), key: expect.stringMatching(/^acc_/), expiresAt: null });
   });
 
   it('serves the OpenAPI document with the error responses', async () => {

@@ -361,15 +361,15 @@ describe('sessions over HTTP (real app, SQLite)', () => {
         sessionId,
       );
       expect(problem).toMatchObject({ state: 'scheduled', command: 'CloseSession' });
-      // Scheduled again by someone else (the same caller would get its first answer back): the
-      // session is refused first, before the unknown agreement.
+      // Scheduled again with another body (here an unknown agreement): the session exists, so
+      // it is a conflict with its revision, not a replay and not a check of the agreement.
       const again = await refused(
         () => t.post('/sessions', scheduleBody({ id: sessionId, agreementId: randomUUID() }), ADMIN_KEY),
-        422,
-        'ILLEGAL_TRANSITION',
+        409,
+        'CONFLICT',
         sessionId,
       );
-      expect(again).toMatchObject({ state: 'scheduled', command: 'ScheduleSession' });
+      expect(again).toMatchObject({ currentRevision: 0 });
       await open(sessionId);
       await refused(
         () => t.post(`/sessions/${sessionId}/open`, { attendance: ['MA', 'QA'] }, secretariat),

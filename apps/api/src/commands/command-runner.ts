@@ -155,6 +155,7 @@ async function replayOfCreation<C, S, E extends DomainEvent<string, unknown>>(
   }
   const first = decided.length > 0 ? await store.readStream(streamId, { maxCount: decided.length }) : [];
   const same =
+    decided.length > 0 &&
     first.length === decided.length &&
     decided.every((e, i) => e.type === first[i].type && canonicalize(e.data) === canonicalize(first[i].data));
   if (same) return outcome(streamId, first, true);
