@@ -9,8 +9,9 @@ export interface LogFollowerOptions {
    * Handles a batch in position order. The follower moves past the batch only once this
    * resolves; a rejection stops the follower (see `onError`) at the last good position.
    * Returning a number moves the follower there instead (another writer got further).
+   * `after` is the position the page was read after (positions may have gaps).
    */
-  readonly handle: (events: readonly RecordedEvent[]) => Promise<void | number> | void | number;
+  readonly handle: (events: readonly RecordedEvent[], after: number) => Promise<void | number> | void | number;
   /**
    * Called when a page comes back empty, before the follower counts itself caught up: lets
    * `handle` finish work it handed off without awaiting it. A number moves the follower back
@@ -36,6 +37,7 @@ export class LogFollower {
   private retryTimer: NodeJS.Timeout | undefined;
   private wakeRetry: (() => void) | undefined;
   private rewound: number | undefined;
+  private woken = false;
   private markCaughtUp!: () => void;
   /** Resolves the first time the follower has read to the end of the log. */
   readonly caughtUp: Promise<void> = new Promise((resolve) => (this.markCaughtUp = resolve));
@@ -77,6 +79,14 @@ export class LogFollower {
     void this.doorbell?.stop();
   }
 
+  /** Reads again now (and settles), instead of waiting for the next event or the end of a retry pause. */
+  wake(): void {
+    this.woken = true;
+    clearTimeout(this.retryTimer);
+    this.wakeRetry?.();
+    void this.doorbell?.stop();
+  }
+
   /** Resolves true once every event up to `position` is handled; false after `timeoutMs`. */
   waitFor(position: number, timeoutMs = 5000): Promise<boolean> {
     if (this.current >= position) return Promise.resolve(true);
@@ -113,6 +123,7 @@ export class LogFollower {
       if (!this.running) return;
       if (page.length === 0) {
         if (this.rewound !== undefined) continue;
+        this.woken = false; // what a wake asks for, settling, happens now
         if (this.options.settle) {
           let back: void | number;
           try {
@@ -130,12 +141,13 @@ export class LogFollower {
           if (!this.running || this.rewound !== undefined) continue;
         }
         this.markCaughtUp();
+        if (this.woken) continue;
         await this.waitForNext();
         continue;
       }
       let moved: void | number;
       try {
-        moved = await this.options.handle(page);
+        moved = await this.options.handle(page, this.current);
       } catch (error) {
         if (!this.running) return;
         this.options.onError?.(error, page);
@@ -151,7 +163,7 @@ export class LogFollower {
     const subscription = this.store.subscribe({ after: this.current });
     this.doorbell = subscription;
     try {
-      if (this.running && this.rewound === undefined) await subscription[Symbol.asyncIterator]().next();
+      if (this.running && this.rewound === undefined && !this.woken) await subscription[Symbol.asyncIterator]().next();
     } finally {
       this.doorbell = undefined;
       await subscription.stop();

@@ -303,16 +303,17 @@ describe('ProjectionRunner: generations, version changes and rebuilds', () => {
     await here.rebuild(names);
     const expected = await dump(db, here);
 
-    // Fault injection: the thread is terminated while it holds the third batch.
+    // Fault injection: the thread dies as the third batch is handed to it. It is gone before that
+    // batch is posted (terminated in the same tick, it sometimes wrote that batch first).
     const write = SqliteBuildWriter.prototype.write;
     let calls = 0;
     const spy = jest.spyOn(SqliteBuildWriter.prototype, 'write').mockImplementation(function (
       this: SqliteBuildWriter,
       ...args
     ) {
-      const written = write.apply(this, args);
-      if (++calls === 3) void (this as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
-      return written;
+      if (++calls !== 3) return write.apply(this, args);
+      const { worker } = this as unknown as { worker: { terminate(): Promise<number> } };
+      return worker.terminate().then(() => write.apply(this, args));
     });
     const errors: string[] = [];
     const runner = new ProjectionRunner(store, db, [counter(1), trail], {

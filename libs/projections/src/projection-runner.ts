@@ -1,5 +1,6 @@
 import type { EventStore } from '@accord/event-store';
 import { Checkpoints } from './checkpoints';
+import { FailureLog, type EventFailure, type RecordedSkip } from './failures';
 import { checkpointName, GenerationGroup, setupTables, type Member } from './generation-group';
 import { tablesOf, type Projection, type Tables } from './projection';
 import { ProjectionRegistry } from './projection-registry';
@@ -12,9 +13,21 @@ export interface ProjectionStatus {
   readonly version: number;
   readonly generation: number;
   readonly checkpoint: number;
-  readonly state: 'live' | 'rebuilding';
-  /** Generation being built, with its checkpoint. */
-  readonly rebuild: { version: number; generation: number; checkpoint: number } | null;
+  /** failed: the live generation stopped on an event (`failure`), and serves what it had before it. */
+  readonly state: 'live' | 'rebuilding' | 'failed';
+  /** The event the live generation stopped on: its checkpoint is just before it (omitted when none). */
+  readonly failure?: EventFailure;
+  /** Generation being built, with its checkpoint, and the event it stopped on if it did. */
+  readonly rebuild: { version: number; generation: number; checkpoint: number; failure?: EventFailure } | null;
+}
+
+/** Who skips which event of a projection, and why. */
+export interface SkipRequest {
+  readonly position: number;
+  readonly reason: string;
+  readonly by: string;
+  /** Skip it even though the projection has not failed on it. */
+  readonly force?: boolean;
 }
 
 export interface RunnerOptions {
@@ -31,6 +44,10 @@ export interface RunnerOptions {
    * batch is read and applied (default true). PostgreSQL builds and live batches never do.
    */
   readonly buildOffThread?: boolean;
+  /** The first pause before a failed live projection tries its event again, doubled each time (default 1 s). */
+  readonly retryMs?: number;
+  /** The longest such pause (default 15 s): how soon a skip recorded by another process is taken. */
+  readonly maxRetryMs?: number;
 }
 
 /**
@@ -43,6 +60,7 @@ export interface RunnerOptions {
 export class ProjectionRunner {
   readonly registry: ProjectionRegistry;
   private readonly checkpoints: Checkpoints;
+  readonly failures: FailureLog;
   private live: GenerationGroup | undefined;
   private readonly builds = new Map<string, Promise<void>>();
   private readonly building = new Set<GenerationGroup>();
@@ -57,6 +75,7 @@ export class ProjectionRunner {
   ) {
     this.registry = new ProjectionRegistry(db);
     this.checkpoints = new Checkpoints(db);
+    this.failures = new FailureLog(db);
   }
 
   /** Creates the registry and checkpoint tables (idempotent); every method awaits it. */
@@ -64,6 +83,7 @@ export class ProjectionRunner {
     this.ready ??= (async () => {
       await this.registry.setup();
       await this.checkpoints.setup();
+      await this.failures.setup();
     })();
     return this.ready;
   }
@@ -92,11 +112,13 @@ export class ProjectionRunner {
   async start(): Promise<void> {
     await this.setup();
     this.running = true;
-    const live = new GenerationGroup(this.store, this.db, this.registry, this.checkpoints, 'live', {
+    const live = new GenerationGroup(this.store, this.db, this.registry, this.checkpoints, this.failures, 'live', {
       batchSize: this.options.batchSize ?? 2000,
       cacheRows: this.options.cacheRows ?? 2000,
       onError: (name, error) => this.options.onError?.(name, error),
       onSuperseded: (member) => void this.followLive(member),
+      retryMs: this.options.retryMs,
+      maxRetryMs: this.options.maxRetryMs,
     });
     this.live = live;
     const toBuild: string[] = [];
@@ -157,27 +179,96 @@ export class ProjectionRunner {
 
   async status(): Promise<ProjectionStatus[]> {
     await this.setup();
+    const entries = await this.registry.all();
+    const recorded = await this.failures.all();
+    const followers = [...entries.values()].flatMap((e) => [
+      checkpointName(e.name, e.version, e.generation),
+      ...(e.building ? [checkpointName(e.name, e.building.version, e.building.generation)] : []),
+    ]);
+    const positions = await this.checkpoints.getMany(followers);
+    /** The follower's failure, unless it has passed it since (a crash between the two writes). */
+    const failureOf = (follower: string): { checkpoint: number; failure?: EventFailure } => {
+      const checkpoint = positions.get(follower) ?? 0;
+      const failure = this.failureHere(follower) ?? recorded.get(follower);
+      return failure && failure.position > checkpoint ? { checkpoint, failure } : { checkpoint };
+    };
     const statuses: ProjectionStatus[] = [];
     for (const projection of this.projections) {
-      const entry = await this.registry.get(projection.name);
+      const entry = entries.get(projection.name);
       const building = entry?.building ?? null;
+      const live = entry ? failureOf(checkpointName(entry.name, entry.version, entry.generation)) : { checkpoint: 0 };
+      const build = building ? failureOf(checkpointName(projection.name, building.version, building.generation)) : null;
       statuses.push({
         name: projection.name,
         version: entry?.version ?? projection.version,
         generation: entry?.generation ?? 0,
-        checkpoint: await this.checkpoint(projection.name),
-        state: building ? 'rebuilding' : 'live',
-        rebuild: building
-          ? {
-              ...building,
-              checkpoint: await this.checkpoints.get(
-                checkpointName(projection.name, building.version, building.generation),
-              ),
-            }
-          : null,
+        checkpoint: live.checkpoint,
+        state: live.failure ? 'failed' : building ? 'rebuilding' : 'live',
+        ...(live.failure ? { failure: live.failure } : {}),
+        rebuild:
+          building && build
+            ? { ...building, checkpoint: build.checkpoint, ...(build.failure ? { failure: build.failure } : {}) }
+            : null,
       });
     }
     return statuses;
+  }
+
+  /** Every skip on record (of one projection, when named), in position order. */
+  async skips(name?: string): Promise<RecordedSkip[]> {
+    await this.setup();
+    return this.failures.skips(name);
+  }
+
+  /**
+   * Records that a projection passes over the event at `position` (every generation of it,
+   * from now on), after checking that it failed on that event (unless `force`). A failed live
+   * generation of this process takes it at once; that of another process at its next try
+   * (within `maxRetryMs`); a build that stopped on it, with the next rebuild.
+   */
+  async skip(name: string, request: SkipRequest): Promise<RecordedSkip> {
+    await this.setup();
+    this.projection(name);
+    const { position } = request;
+    if (!Number.isSafeInteger(position) || position < 1) {
+      throw new SkipRefusedError('NOT_FOUND', `There is no event at position ${position}`);
+    }
+    const [event] = await this.store.readAll({ after: position - 1, maxCount: 1 });
+    if (!event || event.position !== position) {
+      throw new SkipRefusedError('NOT_FOUND', `There is no event at position ${position}`);
+    }
+    if (!request.force) {
+      const status = (await this.status()).find((s) => s.name === name)!;
+      const failures = [status.failure, status.rebuild?.failure].filter((f) => f !== undefined);
+      if (!failures.some((f) => f.position === position)) {
+        const where = failures.length
+          ? `it failed on ${failures.map((f) => f.position).join(' and ')}`
+          : 'it has not failed';
+        throw new SkipRefusedError(
+          'NOT_FAILED_THERE',
+          `${name} has not failed on the event at position ${position} (${where}); force skips it anyway`,
+        );
+      }
+    }
+    await this.failures.skip({
+      projection: name,
+      position,
+      eventId: event.id,
+      type: event.type,
+      reason: request.reason,
+      by: request.by,
+      at: new Date().toISOString(),
+    });
+    for (const group of [this.live, ...this.building]) group?.skipped(name, position);
+    return (await this.failures.skips(name)).find((s) => s.position === position)!;
+  }
+
+  /** The failure this process holds for a follower (fresher than the record, or in place of it when that write failed). */
+  private failureHere(follower: string): EventFailure | undefined {
+    for (const group of [this.live, ...this.building]) {
+      for (const member of group?.all() ?? []) if (member.checkpoint === follower) return member.failure;
+    }
+    return undefined;
   }
 
   /**
@@ -208,7 +299,7 @@ export class ProjectionRunner {
 
   private async build(projections: readonly Projection[], onProgress?: (position: number) => void): Promise<void> {
     await this.setup();
-    const group = new GenerationGroup(this.store, this.db, this.registry, this.checkpoints, 'build', {
+    const group = new GenerationGroup(this.store, this.db, this.registry, this.checkpoints, this.failures, 'build', {
       batchSize: this.options.buildBatchSize ?? 20_000,
       cacheRows: this.options.cacheRows ?? 20_000,
       onBatch: onProgress,
@@ -234,15 +325,23 @@ export class ProjectionRunner {
       await group.add(projection, generation, tables);
     }
     if (!(await group.runToEnd())) return; // interrupted by stop(): resumes next time
-    // Those still in the group caught up (the others were superseded): swap each in one
-    // durable transaction, which also makes the build's relaxed commits durable.
-    for (const { projection, generation, tables } of group.all()) {
+    // Those still in the group caught up (the others were superseded, or failed): swap each in
+    // one durable transaction, which also makes the build's relaxed commits durable.
+    for (const { projection, generation, tables, checkpoint } of group.all()) {
       const old = await this.registry.swap(projection, generation);
+      // The failures of the generations it replaces go with them.
+      await this.failures.clearOthers(projection.name, [checkpoint]);
       this.options.onSwap?.(projection.name, projection.version, generation);
       if (this.running && this.live) await this.live.add(projection, generation, tables);
       if (old && JSON.stringify(old) !== JSON.stringify(tables)) {
         for (const table of Object.values(old)) await this.db.exec(`DROP TABLE IF EXISTS ${quote(table)}`);
       }
+    }
+    const failed = group.failed();
+    if (failed.length > 0) {
+      throw new RebuildFailedError(
+        failed.map(({ member, failure }) => ({ projection: member.projection.name, failure })),
+      );
     }
   }
 
@@ -265,6 +364,32 @@ export class ProjectionRunner {
     } catch (error) {
       this.options.onError?.(projection.name, error);
     }
+  }
+}
+
+/** A rebuild stopped for some projections, each on an event: the others were swapped in. */
+export class RebuildFailedError extends Error {
+  readonly code = 'REBUILD_FAILED';
+  constructor(readonly failures: readonly { projection: string; failure: EventFailure }[]) {
+    super(
+      failures
+        .map(
+          ({ projection, failure: f }) =>
+            `the rebuild of ${projection} stopped on event ${f.position} (${f.type} ${f.eventId}): ${f.error}`,
+        )
+        .join('; '),
+    );
+    this.name = 'RebuildFailedError';
+  }
+}
+
+export class SkipRefusedError extends Error {
+  constructor(
+    readonly code: 'NOT_FOUND' | 'NOT_FAILED_THERE',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SkipRefusedError';
   }
 }
 
