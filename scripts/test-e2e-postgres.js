@@ -33,6 +33,7 @@ const suites = [
   'test/queries.e2e-spec.ts',
   'test/deadlines.e2e-spec.ts',
   'test/read-models.e2e-spec.ts',
+  'test/read-model-failure.e2e-spec.ts',
   'test/idempotency.e2e-spec.ts',
   'test/edge-input.e2e-spec.ts',
   'test/uuid-case.e2e-spec.ts',

@@ -6,7 +6,7 @@ import {
 } from '@accord/committee';
 import { DomainError, type Actor } from '@accord/commitments';
 import type { EventStore, RecordedEvent } from '@accord/event-store';
-import { LogFollower, type Checkpoints } from '@accord/projections';
+import { failureAt, LogFollower, type Checkpoints, type EventFailure, type FailureLog } from '@accord/projections';
 import { Logger } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { v5 as uuidv5 } from 'uuid';
@@ -28,19 +28,34 @@ export const COMMITTEE_ACTOR: Actor = { id: 'committee-process-manager', role: '
 export class CommitteeProcessManager {
   private follower: LogFollower | undefined;
   private readonly logger = new Logger('CommitteeProcessManager');
+  /** The event being handled, and the one it is stuck on (retrying) if any: /projections and /health report it. */
+  private handling: RecordedEvent | undefined;
+  private failure: EventFailure | undefined;
+  /** The tables stuckOn reads, created once (it serves /health, which must not run DDL each time). */
+  private tables: Promise<unknown> | undefined;
 
   constructor(
     private readonly store: EventStore,
     private readonly bus: CommandBus,
     private readonly checkpoints: Checkpoints,
+    private readonly failures?: FailureLog,
   ) {}
 
   async start(): Promise<void> {
     await this.checkpoints.setup();
+    await this.failures?.setup();
     this.follower = new LogFollower(this.store, {
       after: await this.checkpoints.get(NAME),
       handle: (events) => this.handle(events),
-      onError: (error) => this.logger.error({ err: error }, 'committee process manager failed; retrying'),
+      onError: (error, events) => {
+        const event = this.handling ?? events[0];
+        this.handling = undefined;
+        if (event) {
+          this.failure = failureAt(event, error, this.failure);
+          this.failures?.record(NAME, NAME, this.failure).catch(() => undefined);
+        }
+        this.logger.error({ err: error, position: event?.position }, 'committee process manager failed; retrying');
+      },
     });
     this.follower.start();
   }
@@ -59,16 +74,33 @@ export class CommitteeProcessManager {
     return this.checkpoints.get(NAME);
   }
 
+  /** The event it is stuck on, as this instance knows it or as the instance running it recorded it. */
+  async stuckOn(): Promise<EventFailure | undefined> {
+    this.tables ??= Promise.all([this.checkpoints.setup(), this.failures?.setup()]).catch((error: unknown) => {
+      this.tables = undefined;
+      throw error;
+    });
+    await this.tables;
+    const failure = this.failure ?? (await this.failures?.get(NAME));
+    return failure && failure.position > (await this.checkpoints.get(NAME)) ? failure : undefined;
+  }
+
   waitFor(position: number, timeoutMs?: number): Promise<boolean> {
     return this.follower ? this.follower.waitFor(position, timeoutMs) : Promise.resolve(false);
   }
 
   private async handle(events: readonly RecordedEvent[]): Promise<void> {
     for (const event of events) {
+      this.handling = event;
       const command = this.commandFor(event);
       if (command) await this.dispatch(event, command);
     }
+    this.handling = undefined;
     await this.checkpoints.set(NAME, events[events.length - 1].position);
+    if (this.failure) {
+      this.failure = undefined;
+      await this.failures?.clear(NAME).catch(() => undefined);
+    }
   }
 
   private commandFor(event: RecordedEvent): { type: string; data: Record<string, unknown> } | null {

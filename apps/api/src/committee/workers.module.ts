@@ -1,5 +1,12 @@
 import type { EventStore } from '@accord/event-store';
-import { allProjections, Checkpoints, ProjectionRunner, type SqlDb } from '@accord/projections';
+import {
+  allProjections,
+  Checkpoints,
+  FailureLog,
+  ProjectionFailedError,
+  ProjectionRunner,
+  type SqlDb,
+} from '@accord/projections';
 import {
   BeforeApplicationShutdown,
   Inject,
@@ -81,7 +88,12 @@ export class Workers implements OnApplicationBootstrap, BeforeApplicationShutdow
         new ProjectionRunner(store, db, allProjections, {
           batchSize: config.projectionBatch,
           onError: (name, error) =>
-            new Logger('Projections').error({ err: error, projection: name }, 'projection failed; retrying'),
+            error instanceof ProjectionFailedError
+              ? new Logger('Projections').error(
+                  { err: error, projection: name, position: error.failure.position, eventId: error.failure.eventId },
+                  'projection stopped before an event it fails on (see GET /projections)',
+                )
+              : new Logger('Projections').error({ err: error, projection: name }, 'projection failed; retrying'),
           onSwap: (name, version, generation) =>
             new Logger('Projections').log({ projection: name, version, generation }, 'rebuilt projection is live'),
         }),
@@ -90,7 +102,7 @@ export class Workers implements OnApplicationBootstrap, BeforeApplicationShutdow
       provide: CommitteeProcessManager,
       inject: [EVENT_STORE, CommandBus, WORKERS_DB],
       useFactory: (store: EventStore, bus: CommandBus, db: SqlDb) =>
-        new CommitteeProcessManager(store, bus, new Checkpoints(db)),
+        new CommitteeProcessManager(store, bus, new Checkpoints(db), new FailureLog(db)),
     },
     {
       provide: DeadlineWatcher,

@@ -1,14 +1,39 @@
-import { Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { UnknownProjectionError, type ProjectionRunner } from '@accord/projections';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import {
+  SkipRefusedError,
+  UnknownProjectionError,
+  type ProjectionRunner,
+  type RecordedSkip,
+} from '@accord/projections';
 import type { EventStore } from '@accord/event-store';
-import { Roles } from '../auth/auth.decorators';
+import { IsBoolean, IsInt, IsNotEmpty, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
+import type { Principal } from '../auth/principal';
 import { CommitteeProcessManager } from '../committee/committee-process-manager';
 import { PROJECTIONS } from '../committee/workers.module';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { ApiCommonErrors } from '../http/api-docs.decorators';
 import { ProblemException } from '../http/problem';
 import { headPosition } from './head-position';
+
+export class SkipEventDto {
+  @ApiProperty({ description: 'The position of the event the read model failed on', example: 57 })
+  @IsInt()
+  @Min(1)
+  position!: number;
+
+  @ApiProperty({ description: 'Why it is skipped: kept on record with who and when', example: 'test data, see #123' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(500)
+  reason!: string;
+
+  @ApiPropertyOptional({ description: 'Skip it even though the read model has not failed on it' })
+  @IsOptional()
+  @IsBoolean()
+  force?: boolean;
+}
 
 @ApiTags('projections')
 @Controller()
@@ -24,18 +49,65 @@ export class ProjectionsController {
   @Roles('secretariat', 'auditor')
   @ApiOperation({
     summary:
-      "Each read model's checkpoint, lag in events, version and state (live, rebuilding), and the committee process manager's checkpoint and lag",
+      "Each read model's checkpoint, lag in events, version, state (live, rebuilding, failed: with the event it stopped on " +
+      "and the error) and skipped events, and the committee process manager's checkpoint and lag (with state failed and the event while it is stuck on one)",
   })
   async list() {
     const head = await headPosition(this.store);
+    const skips = await this.runner.skips();
     const items = await Promise.all(
       (await this.runner.status()).map(async (status) => ({
         ...status,
+        failure: status.failure ?? null,
         lag: await this.lagAfter(status.checkpoint, head),
+        skips: skips.filter((s) => s.projection === status.name).map(({ projection: _, ...skip }) => skip),
       })),
     );
     const checkpoint = await this.processManager.checkpoint();
-    return { head, items, processManager: { checkpoint, lag: await this.lagAfter(checkpoint, head) } };
+    const failure = await this.processManager.stuckOn();
+    return {
+      head,
+      items,
+      processManager: {
+        checkpoint,
+        lag: await this.lagAfter(checkpoint, head),
+        // Only while it is stuck retrying an event (it never skips one: each carries a decision).
+        ...(failure ? { state: 'failed', failure } : {}),
+      },
+    };
+  }
+
+  @Post('admin/projections/:name/skip')
+  @HttpCode(200)
+  @Roles('admin')
+  @ApiOperation({
+    summary:
+      'Record that a read model passes over the event it failed on (who, when, why); it resumes past it (admin). ' +
+      '404 for no such read model or event, 409 when it has not failed on that event (unless force).',
+  })
+  async skip(
+    @Param('name') name: string,
+    @Body() body: SkipEventDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<RecordedSkip> {
+    try {
+      return await this.runner.skip(name, {
+        position: body.position,
+        reason: body.reason,
+        by: `${principal.name} (key ${principal.id})`,
+        force: body.force,
+      });
+    } catch (error) {
+      if (error instanceof UnknownProjectionError) throw new ProblemException(404, 'NOT_FOUND', error.message);
+      if (error instanceof SkipRefusedError) {
+        throw new ProblemException(
+          error.code === 'NOT_FOUND' ? 404 : 409,
+          error.code === 'NOT_FOUND' ? 'NOT_FOUND' : 'CONFLICT',
+          error.message,
+        );
+      }
+      throw error;
+    }
   }
 
   @Post('admin/projections/:name/rebuild')
@@ -49,7 +121,8 @@ export class ProjectionsController {
       if (error instanceof UnknownProjectionError) throw new ProblemException(404, 'NOT_FOUND', error.message);
       throw error;
     }
-    void this.runner.rebuild(name);
+    // A rebuild that stops on an event is on record (GET /projections) and logged.
+    this.runner.rebuild(name).catch(() => undefined);
     return { name, state: 'rebuilding' };
   }
 
