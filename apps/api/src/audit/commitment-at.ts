@@ -3,6 +3,7 @@ import { evolveCommitment, initialCommitmentState, type Commitment, type Commitm
 import type { EventStore, RecordedEvent } from '@accord/event-store';
 import { toCommitmentView, type CommitmentRow, type CommitmentView } from '@accord/projections';
 import { ProblemException } from '../http/problem';
+import { inSlices, SLICE_PAGE } from './slices';
 
 export interface CommitmentStateView extends CommitmentView {
   /** The last revision folded: the state is the one the commitment had right after it. */
@@ -16,6 +17,7 @@ export type Cutoff = { readonly revision: number } | { readonly asOf: string; re
  * A commitment as it stood at a revision or an instant: its stream folded with the
  * decider's own evolve, then mapped as the commitments read model maps a row
  * (commitments.projection.ts: createdAt is the first event's time, updatedAt the last's).
+ * A long stream is read in slices (slices.ts), so other requests are answered meanwhile.
  */
 export async function commitmentAt(store: EventStore, id: string, cutoff: Cutoff): Promise<CommitmentStateView> {
   const streamId = `commitment-${id}`;
@@ -24,7 +26,7 @@ export async function commitmentAt(store: EventStore, id: string, cutoff: Cutoff
   let last: RecordedEvent | undefined;
   let seen = false;
   let lastRevision = -1;
-  reading: for await (const page of readStreamPages(store, streamId)) {
+  reading: for await (const page of inSlices(readStreamPages(store, streamId, { pageSize: SLICE_PAGE }))) {
     seen = true;
     for (const event of page) {
       lastRevision = event.revision;

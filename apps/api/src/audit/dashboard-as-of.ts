@@ -22,6 +22,7 @@ import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { ProblemException } from '../http/problem';
 import { awaitingPositionsIn, type Dashboard } from '../queries/session-and-dashboard.queries';
+import { inSlices, SLICE_PAGE } from './slices';
 
 export interface DashboardAsOf extends Dashboard {
   /** The instant asked for; `position` is the last event replayed. */
@@ -43,7 +44,8 @@ export class GetDashboardAsOfQuery extends Query<DashboardAsOf> {
  * models, which hold only the present): the agreement's, its commitments' and its
  * sessions' streams folded with the deciders' evolve, up to the first event of the log
  * that occurred after the instant. Then the same counts, overdue list and awaited
- * positions as GetDashboardHandler's queries, in the same order.
+ * positions as GetDashboardHandler's queries, in the same order. The replay goes in
+ * slices (slices.ts): other requests are answered while it runs.
  */
 @QueryHandler(GetDashboardAsOfQuery)
 export class GetDashboardAsOfHandler implements IQueryHandler<GetDashboardAsOfQuery> {
@@ -56,7 +58,7 @@ export class GetDashboardAsOfHandler implements IQueryHandler<GetDashboardAsOfQu
     // Streams of other agreements, known from their first event; their later events are skipped.
     const others = new Set<string>();
     let position = 0;
-    replay: for await (const page of readLogPages(this.store)) {
+    replay: for await (const page of inSlices(readLogPages(this.store, { pageSize: SLICE_PAGE }))) {
       for (const event of page) {
         if (eventInstant(event) > asOfMs) break replay;
         position = event.position;

@@ -1,13 +1,16 @@
-import { digestLog, EMPTY_LOG_DIGEST, type LogDigest } from '@accord/audit';
+import { EMPTY_LOG_DIGEST, hashOf, readLogPages, RunningDigest, type LogDigest } from '@accord/audit';
 import type { EventStore } from '@accord/event-store';
 import { Inject, Injectable } from '@nestjs/common';
 import { EVENT_STORE } from '../event-store/event-store.module';
+import { inSlices, SLICE_PAGE } from './slices';
 
 /**
  * The running digest of the log (libs/audit/src/log-digest.ts), kept in memory and
  * advanced from where it last stopped, so a request reads only the events appended since
  * the previous one. It digests the hashes the events carry; `accord audit verify` is what
  * checks them against the events. Requests take turns, each starting where the last ended.
+ * The first one digests the whole log: as digestLog does, but in slices (slices.ts), so
+ * that other requests are answered meanwhile.
  */
 @Injectable()
 export class DigestService {
@@ -19,7 +22,12 @@ export class DigestService {
   /** The digest up to the head of the log as it is now. */
   current(): Promise<LogDigest> {
     const next = this.turn.then(async () => {
-      this.latest = await digestLog(this.store, this.latest);
+      const running = new RunningDigest(this.latest);
+      const pages = readLogPages(this.store, { after: running.position, pageSize: SLICE_PAGE });
+      for await (const page of inSlices(pages)) {
+        for (const event of page) running.add(event.position, hashOf(event));
+      }
+      this.latest = running.snapshot();
       return this.latest;
     });
     this.turn = next.catch(() => undefined);
