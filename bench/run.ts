@@ -11,6 +11,7 @@
  *  5. audit verify of the 1M-event log;
  *  6. the same append, read and rebuild workloads on emmett's SQLite and PostgreSQL stores;
  *  7. the limits: fsync, raw better-sqlite3 and pg, and the framework's ceiling.
+ *  8. the event loop while heavy reads and hostile bodies run (bench/event-loop.bench.ts).
  *
  * The 1M-event SQLite log (with its read models) is generated once through the real
  * deciders and kept in $ACCORD_BENCH_CACHE (default <tmp>/accord-bench-cache); each run
@@ -34,6 +35,7 @@ import {
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { eventLoopFigures } from './event-loop.bench';
 import { call, setUpOverHttp } from './support/api-setup';
 import { format, meets, ordered, shortfall, table, type Figure } from './support/figures';
 import { progressLoad, type LoadResult } from './support/load';
@@ -502,6 +504,11 @@ async function main(): Promise<void> {
         addCommands('sqlite', SCENARIO.growth, `${size(CONFIG.large)} events`, loaded);
         if (sqliteBase) addGrowth('sqlite', sqliteBase, `${size(CONFIG.large)} events`, loaded);
       }
+      say('sqlite: the event loop while heavy reads and hostile bodies run');
+      const loop = await step('sqlite event loop', () =>
+        eventLoopFigures({ url: `sqlite:${sqliteLarge}`, log: large.meta, adminKey: ADMIN_KEY, quick: QUICK, say }),
+      );
+      for (const figure of loop ?? []) add(figure);
       say(`sqlite: rebuild every read model over ${size(large.meta.events)} events`);
       const rebuilt = large.rebuilt ?? (await step('sqlite rebuild', () => rebuild(`sqlite:${sqliteLarge}`)));
       if (rebuilt) addRebuild('sqlite', rebuilt);
