@@ -156,6 +156,9 @@ export class LogFollower {
       }
       this.current = typeof moved === 'number' ? moved : page[page.length - 1].position;
       for (const waiter of [...this.waiters]) if (waiter.position <= this.current) waiter.resolve();
+      // A turn of the event loop between batches: catching up on a long log (a rebuild in the
+      // API) must not hold the requests that arrive meanwhile for the whole log.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 

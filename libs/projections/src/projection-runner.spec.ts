@@ -153,6 +153,47 @@ describe('ProjectionRunner: generations, version changes and rebuilds', () => {
     await api.stop();
   });
 
+  it('empties a swapped-out generation in slices before dropping it, composite keys too (dropSlice)', async () => {
+    const head = await appendInterleaved(4, 10, 5);
+    const db = connect();
+    const first = new ProjectionRunner(store, db, [counter(1), trail]);
+    await first.rebuild(['counter', 'trail']);
+    const old = await first.tables('trail');
+    const deletes: string[] = [];
+    const execute = db.execute.bind(db);
+    jest.spyOn(db, 'execute').mockImplementation((sql, params) => {
+      if (sql.startsWith('DELETE FROM')) deletes.push(sql);
+      return execute(sql, params);
+    });
+    const second = new ProjectionRunner(store, db, [counter(1), trail], { dropSlice: 30 });
+    await second.rebuild(['counter', 'trail']);
+    // trail has `head` rows: ceil(head / 30) slices and the empty one that ends the loop.
+    expect(deletes.filter((sql) => sql.includes(`"${old.trail}"`))).toHaveLength(Math.ceil(head / 30) + 1);
+    expect(deletes.find((sql) => sql.includes(`"${old.trail}"`))).toContain('("stream", "revision") IN');
+    const left = await db.query<{ name: string }>(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND (name LIKE 'trail%' OR name LIKE 'counts%') ORDER BY name",
+    );
+    expect(left.map((t) => t.name)).toEqual(['counts_v1_g3', 'trail_state_v1_g3', 'trail_v1_g3']);
+    expect((await dump(db, second)).trail).toHaveLength(head);
+  });
+
+  it('gives the event loop a turn between the batches of a build', async () => {
+    await appendMany(10, 100);
+    const db = connect();
+    const runner = new ProjectionRunner(store, db, [counter(1)], { buildBatchSize: 50, buildOffThread: false });
+    let turns = 0;
+    let batches = 0;
+    const tick = setInterval(() => turns++, 0);
+    try {
+      await runner.rebuild('counter', () => batches++);
+    } finally {
+      clearInterval(tick);
+    }
+    expect(batches).toBeGreaterThanOrEqual(20);
+    // A timer can only fire between macrotasks: one at least every other batch.
+    expect(turns).toBeGreaterThanOrEqual(batches / 2);
+  });
+
   it('builds several projections in one pass over the log, with the same rows as one rebuild each', async () => {
     const head = await appendInterleaved(6, 25, 7);
     const db = connect();
