@@ -43,6 +43,7 @@ import { describeMachine } from './support/machine';
 import { DIST, runTask, startApi, startServer, type ServerProcess } from './support/processes';
 import { dropSchemas, WORKLOADS } from './peer';
 import { fsyncRate, rawPostgres, rawSqlite } from './limits';
+import { locksBench, locksFigures } from './locks.bench';
 import type { PeerFigure } from './peer';
 
 const QUICK = process.argv.includes('--quick');
@@ -547,6 +548,13 @@ async function main(): Promise<void> {
     } else {
       skipped.push('PostgreSQL scenarios (no server)');
     }
+
+    // Idempotency-Key under SQLite's locks, one process and two on one file (bench/locks.bench.ts).
+    say('sqlite: 8 connections with and without Idempotency-Key, one process, then two on one file');
+    const locks = await step('sqlite locks', () =>
+      locksBench({ seconds: Math.max(3, CONFIG.loadSeconds / 4), warmUpSeconds: 1, say }),
+    );
+    for (const figure of locksFigures(locks ?? [])) add(figure);
 
     // 6. The peer, in a child process (emmett's SQLite store logs its errors to stdout).
     say(`peer: the same workloads on accord and emmett, ${size(CONFIG.peerEvents)} events each`);
