@@ -35,7 +35,10 @@ export interface SqliteEventStoreOptions {
    * appended through this instance: the delay at which appends by other processes are seen.
    */
   readonly pollIntervalMs?: number;
-  /** How long a write waits for another process's write lock before failing. */
+  /**
+   * How long an append waits for another connection's write lock before failing (default
+   * 5 s). It waits on timers, never in SQLite's busy handler, which would block the thread.
+   */
   readonly busyTimeoutMs?: number;
   /**
    * Run WAL checkpoints on a thread of their own every this many milliseconds, instead of
@@ -88,6 +91,8 @@ interface PendingAppend {
   readonly metadata: readonly string[];
   readonly resolve: (result: AppendResult) => void;
   readonly reject: (error: unknown) => void;
+  /** When its group first found the file locked by another connection. */
+  lockedSince?: number;
 }
 
 type Outcome = { ok: true; result: AppendResult; position: number } | { ok: false; error: unknown };
@@ -104,6 +109,9 @@ export class SqliteEventStore implements EventStore {
   private readonly notifier = new AppendNotifier();
   private readonly subscriptions = new Set<Subscription>();
   private readonly pollIntervalMs: number;
+  private readonly busyTimeoutMs: number;
+  /** Group commits in a row that found the file locked: the back-off before the next. */
+  private lockedTries = 0;
   private queue: PendingAppend[] = [];
   private flushScheduled = false;
   private closed = false;
@@ -132,6 +140,7 @@ export class SqliteEventStore implements EventStore {
     options: SqliteEventStoreOptions,
   ) {
     this.pollIntervalMs = options.pollIntervalMs ?? 200;
+    this.busyTimeoutMs = Math.max(0, options.busyTimeoutMs ?? 5000);
     this.statements = {
       head: db.prepare<[], number | null>('SELECT MAX(position) FROM events').pluck(),
       findId: db.prepare('SELECT stream_id, revision FROM events WHERE id = ?'),
@@ -179,12 +188,14 @@ export class SqliteEventStore implements EventStore {
     if (!inMemory) mkdirSync(dirname(filename), { recursive: true });
     const db = new Database(filename);
     try {
-      // Another process holding the write lock makes a commit wait (blocking) up to this long.
+      // Opening and migrating may wait for another process's lock (once, before anything is served).
       db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
       db.pragma('journal_mode = WAL');
       // FULL: in WAL mode, every commit fsyncs the log, so an acknowledged append survives power loss.
       db.pragma('synchronous = FULL');
       migrate(db);
+      // From here a locked file is waited for on timers (flush), not in SQLite's sleeping busy handler.
+      db.pragma('busy_timeout = 0');
       const store = new SqliteEventStore(db, options);
       if (!inMemory && options.checkpointEveryMs && options.checkpointEveryMs > 0) {
         db.pragma('wal_autocheckpoint = 0');
@@ -288,6 +299,11 @@ export class SqliteEventStore implements EventStore {
   private async shutDown(): Promise<void> {
     this.closed = true;
     this.flush();
+    // A group waiting for another connection's lock is still to be written (or failed).
+    while (this.queue.length > 0) {
+      await new Promise((resolve) => setTimeout(resolve, backOff(this.lockedTries)));
+      this.flush();
+    }
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     await this.checkpointer?.stop();
     this.db.close();
@@ -329,9 +345,11 @@ export class SqliteEventStore implements EventStore {
     try {
       this.writeGroup(group, outcomes, new Date().toISOString());
     } catch (error) {
+      if (isBusy(error) && !this.db.inTransaction) return this.waitForLock(group, error);
       for (const pending of group) pending.reject(error);
       return;
     }
+    this.lockedTries = 0;
     let written = 0;
     for (const outcome of outcomes) {
       if (outcome.ok && !outcome.result.idempotent) {
@@ -348,6 +366,25 @@ export class SqliteEventStore implements EventStore {
       else group[i].reject(outcome.error);
     }
     if (written > 0) this.notifier.notify();
+  }
+
+  /**
+   * Another connection holds the write lock, so nothing of the group was written: it goes
+   * back to the head of the queue and the next flush, after a timer, carries it with the
+   * appends made meanwhile. An append that has waited busyTimeoutMs fails with SQLITE_BUSY.
+   */
+  private waitForLock(group: PendingAppend[], error: unknown): void {
+    const now = Date.now();
+    const waiting: PendingAppend[] = [];
+    for (const pending of group) {
+      pending.lockedSince ??= now;
+      if (now - pending.lockedSince >= this.busyTimeoutMs) pending.reject(error);
+      else waiting.push(pending);
+    }
+    this.queue = waiting.concat(this.queue);
+    if (this.queue.length === 0 || this.closed) return; // close() flushes again itself
+    this.flushScheduled = true;
+    setTimeout(() => this.flush(), backOff(this.lockedTries++));
   }
 
   /** One append inside the group's transaction; throws (rolling back its savepoint) to fail it. */
@@ -468,6 +505,17 @@ function toEvents(rows: Row[], withText = false): RecordedEvent[] {
 function result(streamId: string, events: RecordedEvent[], idempotent: boolean): AppendResult {
   const last = events[events.length - 1];
   return { streamId, revision: last.revision, position: last.position, events, idempotent };
+}
+
+/** SQLITE_BUSY and its extended codes: another connection holds a lock this one needs. */
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_'));
+}
+
+/** About 1, 2, 4 … up to 20 ms, jittered so that waiting connections do not retry in step. */
+function backOff(tries: number): number {
+  return Math.min(20, 2 ** tries) * (0.5 + Math.random());
 }
 
 /**
