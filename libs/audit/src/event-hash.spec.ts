@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createHash } from 'node:crypto';
-import { InMemoryEventStore } from '@accord/event-store';
-import { chainEvents, computeEventHash, GENESIS_HASH, lastHashOf } from './event-hash';
+import canonicalize from 'canonicalize';
+import { InMemoryEventStore, type RecordedEvent, type StoredEvent } from '@accord/event-store';
+import { generator } from '@accord/event-store/testing/random-json';
+import { chainEvents, computeEventHash, GENESIS_HASH, lastHashOf, storedEventHash } from './event-hash';
 
 describe('the hash chain', () => {
   it('hashes the RFC 8785 canonical form: key order and number spelling do not matter', () => {
@@ -52,5 +54,168 @@ describe('the hash chain', () => {
       if (i > 0) expect(all[i].metadata.prevHash).toBe(all[i - 1].metadata.hash);
     }
     await store.close();
+  });
+});
+
+describe('computeEventHash against the reference', () => {
+  it('gives computeEventHash the hash the reference implementation gives, on 5,000 random events', () => {
+    const { value, text, next } = generator(4242);
+    const reference = (event: Parameters<typeof computeEventHash>[0]): string => {
+      const { hash: _hash, ...metadata } = event.metadata as Record<string, unknown>;
+      const { streamId, revision, id, type, schemaVersion, data } = event;
+      const canonical = canonicalize({ streamId, revision, id, type, schemaVersion, data, metadata });
+      return createHash('sha256').update(canonical!, 'utf8').digest('hex');
+    };
+    for (let i = 0; i < 5000; i++) {
+      const event = {
+        streamId: `commitment-${text()}`,
+        revision: Math.floor(next() * 100),
+        id: text(),
+        type: text(),
+        schemaVersion: 1 + Math.floor(next() * 3),
+        data: value(1),
+        metadata: {
+          commandId: text(),
+          actor: { id: text(), role: 'integration', party: 'MA' },
+          occurredAt: new Date(Math.floor(next() * 2e12)).toISOString(),
+          prevHash: GENESIS_HASH,
+          hash: 'ignored',
+          extra: value(2),
+        },
+      };
+      expect(computeEventHash(event)).toBe(reference(event));
+    }
+    const base = { streamId: 's-1', revision: 1, id: 'e', type: 'T', schemaVersion: 1, data: { b: 1, a: 2 } };
+    const odd = [
+      { ...base, metadata: { hash: 'x', toJSON: () => ({ z: 1 }) } },
+      { ...base, metadata: ['a', 'b'] as unknown as Record<string, unknown> },
+      { ...base, data: undefined, metadata: { z: undefined, hash: 'h', a: new Date(0) } },
+      { ...base, id: undefined as unknown as string, metadata: { f: () => 1 } },
+      { ...base, metadata: Object.assign(Object.create({ inherited: 1, toJSON: () => 'no' }), { own: 1, hash: 'h' }) },
+      { ...base, position: 7, recordedAt: 'then', metadata: {} } as Parameters<typeof computeEventHash>[0],
+    ];
+    for (const event of odd) expect(computeEventHash(event)).toBe(reference(event));
+    expect(() => computeEventHash({ ...base, revision: NaN, metadata: {} })).toThrow('NaN is not allowed');
+  });
+});
+
+describe('the chain, link by link', () => {
+  it('starts from 64 zeros', () => {
+    expect(GENESIS_HASH).toBe('0000000000000000000000000000000000000000000000000000000000000000');
+  });
+
+  it('chains a batch from the hash it is given, numbering revisions from nextRevision', () => {
+    const stream = 'commitment-1';
+    const [a, b] = chainEvents(stream, 5, 'f'.repeat(64), [
+      { id: 'e-1', type: 'A', data: { i: 1 }, metadata: { actor: 'x' } },
+      { id: 'e-2', type: 'B', schemaVersion: 3, data: { i: 2 } },
+    ]);
+    expect(a).toEqual({
+      id: 'e-1',
+      type: 'A',
+      schemaVersion: 1,
+      data: { i: 1 },
+      metadata: { actor: 'x', prevHash: 'f'.repeat(64), hash: a.metadata!.hash },
+    });
+    expect(a.metadata!.hash).toBe(
+      computeEventHash({
+        streamId: stream,
+        revision: 5,
+        id: 'e-1',
+        type: 'A',
+        schemaVersion: 1,
+        data: { i: 1 },
+        metadata: a.metadata!,
+      }),
+    );
+    expect(b.schemaVersion).toBe(3);
+    expect(b.metadata).toEqual({ prevHash: a.metadata!.hash, hash: b.metadata!.hash });
+    expect(b.metadata!.hash).toBe(
+      computeEventHash({
+        streamId: stream,
+        revision: 6,
+        id: 'e-2',
+        type: 'B',
+        schemaVersion: 3,
+        data: { i: 2 },
+        metadata: b.metadata!,
+      }),
+    );
+    expect(chainEvents(stream, 0, GENESIS_HASH, [])).toEqual([]);
+  });
+
+  const recorded = (metadata: Record<string, unknown>): RecordedEvent => ({
+    streamId: 'commitment-1',
+    revision: 0,
+    position: 1,
+    id: 'e',
+    type: 'T',
+    schemaVersion: 1,
+    data: {},
+    metadata,
+    recordedAt: new Date(0).toISOString(),
+  });
+
+  it('chains the first append of a stream onto 64 zeros, and the next onto the last hash read', () => {
+    expect(lastHashOf([])).toBe(GENESIS_HASH);
+    expect(lastHashOf([recorded({ hash: 'a'.repeat(64) }), recorded({ hash: 'b'.repeat(64) })])).toBe('b'.repeat(64));
+    // An event written before the chain existed carries no hash: the chain starts again after it.
+    expect(lastHashOf([recorded({ hash: 'a'.repeat(64) }), recorded({})])).toBe(GENESIS_HASH);
+    expect(lastHashOf([recorded({ hash: 7 })])).toBe(GENESIS_HASH);
+  });
+});
+
+describe('storedEventHash: the hash of the stored text', () => {
+  /** The event as a store that keeps canonical text hands it over, with its metadata text as given. */
+  function stored(metadata: Record<string, unknown>, metadataJson = canonicalize(metadata)!): StoredEvent {
+    const data = { b: [1, 'é'], a: null };
+    return {
+      streamId: 'commitment-1',
+      revision: 4,
+      position: 9,
+      id: '0190a5e4-7c3b-7d2e-8f00-1a2b3c4d5e6f',
+      type: 'ProgressReported',
+      schemaVersion: 2,
+      data,
+      metadata,
+      recordedAt: new Date(0).toISOString(),
+      dataJson: canonicalize(data)!,
+      metadataJson,
+    };
+  }
+  const hash = 'c'.repeat(64);
+
+  it.each<[string, Record<string, unknown>]>([
+    ['first, as chainEvents writes it for an event with no other metadata', { hash, prevHash: GENESIS_HASH }],
+    ['in the middle', { actor: 'a', hash, prevHash: GENESIS_HASH }],
+    ['last', { actor: 'a', hash }],
+    ['alone', { hash }],
+  ])('is computeEventHash when the hash member comes %s', (_where, metadata) => {
+    const event = stored(metadata);
+    expect(storedEventHash(event)).toBe(computeEventHash(event));
+  });
+
+  it('is computeEventHash over a whole chained stream', () => {
+    const events = chainEvents('commitment-1', 0, GENESIS_HASH, [
+      { id: 'e-1', type: 'A', data: { i: 1 } },
+      { id: 'e-2', type: 'B', data: { i: 2 }, metadata: { zeta: 1, actor: { id: 'x' } } },
+    ]);
+    for (const [revision, event] of events.entries()) {
+      const text = stored(event.metadata as Record<string, unknown>);
+      const recordedEvent = { ...text, ...event, revision, schemaVersion: 1, dataJson: canonicalize(event.data)! };
+      expect(storedEventHash(recordedEvent)).toBe(event.metadata!.hash);
+    }
+  });
+
+  it('gives up when there is no hash to leave out, or the text does not hold it', () => {
+    expect(storedEventHash(stored({ prevHash: GENESIS_HASH }))).toBeUndefined();
+    expect(storedEventHash(stored({ hash: 42 }))).toBeUndefined();
+    expect(storedEventHash(stored({ hash }, `{"hash": "${hash}"}`))).toBeUndefined();
+  });
+
+  it('gives another hash, never a false match, for text that is not canonical', () => {
+    const event = stored({ zeta: 1, hash, actor: 'a' }, `{"zeta":1,"hash":"${hash}","actor":"a"}`);
+    expect(storedEventHash(event)).toBeDefined();
+    expect(storedEventHash(event)).not.toBe(computeEventHash(event));
   });
 });

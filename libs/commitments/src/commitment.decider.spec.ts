@@ -820,3 +820,194 @@ describe('evolve', () => {
     expect(isCommitmentEvent({ type: 'toString' })).toBe(false);
   });
 });
+
+describe('ReviseCommitment, field by field', () => {
+  const revise = (patch: Record<string, unknown>, agreementContext = agreement) => ({
+    ...commands.ReviseCommitment,
+    data: { commitmentId: ID, agreement: agreementContext, ...patch },
+  });
+  const revised = (changes: Record<string, unknown>): CommitmentEvent[] => [
+    { type: 'CommitmentRevised', data: { commitmentId: ID, changes } },
+  ];
+
+  it('revises the description alone', () => {
+    const state = given(proposed)
+      .when(revise({ description: 'Three sessions' }))
+      .then(revised({ description: 'Three sessions' }));
+    expect(state.status !== 'none' && state.description).toBe('Three sessions');
+  });
+
+  it('takes an empty description, but refuses one that is not text', () => {
+    given(proposed)
+      .when(revise({ description: '' }))
+      .then(revised({ description: '' }));
+    given(proposed)
+      .when(revise({ description: 42 }))
+      .thenThrows(RuleViolatedError, { rule: 'description-is-text' });
+  });
+
+  it('revises the lead agencies alone, as a copy, in their new order', () => {
+    const leadAgencies = ['DGST', 'DGSN'];
+    const state = given(proposed, revised({ leadAgencies: ['DGSN', 'DGST'] })[0])
+      .when(revise({ leadAgencies }))
+      .then(revised({ leadAgencies: ['DGST', 'DGSN'] }));
+    expect(state.status !== 'none' && state.leadAgencies).toEqual(['DGST', 'DGSN']);
+    const [emitted] = given(proposed).when(revise({ leadAgencies })).events();
+    expect(emitted.type === 'CommitmentRevised' && emitted.data.changes.leadAgencies).not.toBe(leadAgencies);
+  });
+
+  it('refuses lead agencies that are none, blank or repeated', () => {
+    for (const leadAgencies of [[], [''], ['DGSN', 'DGSN'], 'DGSN']) {
+      given(proposed).when(revise({ leadAgencies })).thenThrows(RuleViolatedError, { rule: 'lead-agencies-valid' });
+    }
+  });
+
+  it('restating the current value of a field is no change', () => {
+    const current = proposed.data;
+    const restated = {
+      title: current.title,
+      description: current.description,
+      domain: current.domain,
+      leadAgencies: [...current.leadAgencies],
+      dueDate: current.dueDate,
+      priority: current.priority,
+    };
+    given(proposed).when(revise(restated)).thenThrows(RuleViolatedError, { rule: 'revision-changes-something' });
+    for (const [field, value] of Object.entries(restated)) {
+      given(proposed)
+        .when(revise({ [field]: value, priority: 'low' }))
+        .then(revised({ priority: 'low' }));
+    }
+    given(proposed)
+      .when(revise({ ...restated, title: 'Renamed' }))
+      .then(revised({ title: 'Renamed' }));
+  });
+
+  it('refuses an unknown priority and checks a new due date', () => {
+    given(proposed)
+      .when(revise({ priority: 'urgent' }))
+      .thenThrows(RuleViolatedError, { rule: 'priority-valid' });
+    given(proposed)
+      .when(revise({ dueDate: 'soon' }))
+      .thenThrows(RuleViolatedError, { rule: 'due-date-is-iso-date' });
+    given(proposed)
+      .when(revise({ dueDate: '2025-12-31' }))
+      .then(revised({ dueDate: '2025-12-31' }));
+  });
+
+  it('needs the agreement context of the commitment', () => {
+    given(proposed)
+      .when(revise({ title: 'x' }, { ...agreement, agreementId: 'other' }))
+      .thenThrows(RuleViolatedError, { rule: 'agreement-context-matches' });
+  });
+
+  it('applies a recorded revision without judging the state it finds', () => {
+    const approvedState = fold(commitmentDecider, histories.approved);
+    const revision = revised({ title: 'Later title' })[0];
+    expect(evolveCommitment(approvedState, revision)).toMatchObject({ status: 'approved', title: 'Later title' });
+  });
+});
+
+describe('ProposeCommitment, the proposal itself', () => {
+  it('refuses a description that is not text', () => {
+    const command = { ...commands.ProposeCommitment, data: { ...commands.ProposeCommitment.data, description: null } };
+    given()
+      .when(command as unknown as CommitmentCommand)
+      .thenThrows(RuleViolatedError, { rule: 'description-is-text' });
+  });
+
+  it('records a copy of the lead agencies', () => {
+    const leadAgencies = ['DGSN', 'DGST'];
+    const [event] = given()
+      .when({ ...commands.ProposeCommitment, data: { ...commands.ProposeCommitment.data, leadAgencies } })
+      .events();
+    expect(event.type === 'CommitmentProposed' && event.data.leadAgencies).toEqual(leadAgencies);
+    expect(event.type === 'CommitmentProposed' && event.data.leadAgencies).not.toBe(leadAgencies);
+  });
+});
+
+describe('optional texts on committee decisions', () => {
+  /** Each command with its optional text field, and the state in which it is legal. */
+  const optional: [CommitmentCommandType, string, StateName][] = [
+    ['ApproveCommitment', 'note', 'under_review'],
+    ['DeferCommitment', 'reason', 'under_review'],
+    ['EvaluateCommitment', 'notes', 'completed'],
+    ['ExtendDueDate', 'reason', 'approved'],
+    ['ResumeCommitment', 'reason', 'suspended'],
+    ['CloseCommitment', 'note', 'evaluated'],
+  ];
+
+  it.each(optional)('%s records its %s, or null, and refuses one that is not text', (type, field, state) => {
+    const command = commands[type];
+    const withText = { ...command, data: { ...command.data, [field]: 'For the record' } } as CommitmentCommand;
+    const [event] = given(...histories[state])
+      .when(withText)
+      .events();
+    expect(event.data).toMatchObject({ [field]: 'For the record' });
+    const [plain] = given(...histories[state])
+      .when(command)
+      .events();
+    expect(plain.data).toMatchObject({ [field]: null });
+    given(...histories[state])
+      .when({ ...command, data: { ...command.data, [field]: 7 } } as CommitmentCommand)
+      .thenThrows(RuleViolatedError, { rule: `${field}-is-text` });
+  });
+});
+
+describe('required texts', () => {
+  it.each<[CommitmentCommandType, string, string, StateName]>([
+    ['PlaceOnAgenda', 'sessionId', 'session-id-required', 'proposed'],
+    ['PlaceOnAgenda', 'itemId', 'item-id-required', 'proposed'],
+    ['SuspendCommitment', 'reason', 'reason-required', 'approved'],
+    ['ReopenCommitment', 'reason', 'reason-required', 'evaluated'],
+    ['CompleteCommitment', 'summary', 'summary-required', 'in_progress'],
+  ])('%s needs its %s (%s)', (type, field, rule, state) => {
+    for (const value of ['', '  ', undefined, 3]) {
+      given(...histories[state])
+        .when({ ...commands[type], data: { ...commands[type].data, [field]: value } } as CommitmentCommand)
+        .thenThrows(RuleViolatedError, { rule });
+    }
+  });
+});
+
+describe('evidence', () => {
+  const complete = (evidence: unknown) =>
+    ({ ...commands.CompleteCommitment, data: { ...commands.CompleteCommitment.data, evidence } }) as CommitmentCommand;
+
+  it('is a list of titled URIs', () => {
+    for (const evidence of [undefined, null, 'https://x/r.pdf', { title: 'R', uri: 'https://x/r.pdf' }]) {
+      given(...histories.in_progress)
+        .when(complete(evidence))
+        .thenThrows(RuleViolatedError, { rule: 'evidence-valid' });
+    }
+    for (const item of [null, 'x', {}, { title: 'R' }, { uri: 'https://x/r.pdf' }, { title: ' ', uri: 'https://x' }]) {
+      given(...histories.in_progress)
+        .when(complete([{ title: 'Report', uri: 'https://x/r.pdf' }, item]))
+        .thenThrows(RuleViolatedError, { rule: 'evidence-valid' });
+    }
+  });
+
+  it('keeps only the title and the URI of each piece', () => {
+    const [event] = given(...histories.in_progress)
+      .when(complete([{ title: 'Report', uri: 'https://x/r.pdf', size: 12 }]))
+      .events();
+    expect(event.data).toMatchObject({ evidence: [{ title: 'Report', uri: 'https://x/r.pdf' }] });
+    expect(event.type === 'CommitmentCompleted' && event.data.evidence[0]).not.toHaveProperty('size');
+  });
+
+  it('is optional on a progress report, and then none', () => {
+    const [event] = given(...histories.in_progress)
+      .when(commands.ReportProgress)
+      .events();
+    expect(event.data).toMatchObject({ evidence: [] });
+  });
+});
+
+describe('decisions on a state that cannot arise', () => {
+  it('refuses to resume a suspended commitment that does not say from what', () => {
+    const state = { ...fold(commitmentDecider, histories.suspended), suspendedFrom: null } as const;
+    expect(() => commitmentDecider.decide(commands.ResumeCommitment, state)).toThrow(
+      `Suspended commitment ${ID} has no prior state`,
+    );
+  });
+});

@@ -775,3 +775,92 @@ describe('evolve', () => {
     expect(isSessionEvent({ type: 'constructor' })).toBe(false);
   });
 });
+
+describe('AddAgendaItem, the commitment it is about', () => {
+  it('refuses a command that carries no commitment context', () => {
+    given(scheduled)
+      .when(addItem('review', { commitment: undefined }))
+      .thenThrows(RuleViolatedError, { rule: 'commitment-context-matches' });
+  });
+
+  it('takes a review item whose due date is given as null, and refuses an extension to null', () => {
+    expect(
+      given(scheduled)
+        .when(addItem('review', { proposedDueDate: null as unknown as string }))
+        .events(),
+    ).toEqual([added('review')]);
+    given(scheduled)
+      .when(addItem('extension', { proposedDueDate: null as unknown as string }))
+      .thenThrows(RuleViolatedError, { rule: 'proposed-due-date-required' });
+  });
+
+  it('refuses a blank or missing item id and commitment id', () => {
+    for (const itemId of [' ', undefined, 7]) {
+      given(scheduled)
+        .when(addItem('review', { itemId: itemId as string }))
+        .thenThrows(RuleViolatedError, { rule: 'item-id-required' });
+    }
+    for (const commitmentId of [' ', undefined]) {
+      given(scheduled)
+        .when(addItem('review', { commitmentId: commitmentId as string }))
+        .thenThrows(RuleViolatedError, { rule: 'commitment-id-required' });
+    }
+  });
+});
+
+describe('RecordPosition, changes of mind', () => {
+  const open = histories.open;
+
+  it('records a change of position that keeps its note', () => {
+    const history = [...open, recorded('MA', 'approve', 'i-1', 'Well scoped')];
+    const state = given(...history)
+      .when(record(maDelegate, 'reject', { note: 'Well scoped' }))
+      .then([recorded('MA', 'reject', 'i-1', 'Well scoped')]);
+    expect(openItemFor(state, 'c-1')?.positions).toEqual({ MA: { position: 'reject', note: 'Well scoped' } });
+  });
+
+  it('takes a position without a note as one with a null note', () => {
+    given(...open, recorded('MA', 'approve', 'i-1', null))
+      .when(record(maDelegate, 'approve', { note: undefined }))
+      .thenThrows(RuleViolatedError, { rule: 'position-unchanged' });
+    given(...open, recorded('MA', 'approve', 'i-1', 'A note'))
+      .when(record(maDelegate, 'approve'))
+      .then([recorded('MA', 'approve', 'i-1', null)]);
+  });
+
+  it('decides only when every party of the agreement holds the same position', () => {
+    const three: AgreementContext = { ...agreement, parties: ['MA', 'QA', 'FR'] };
+    const history = [
+      { ...scheduled, data: { ...scheduled.data, parties: three.parties } } as SessionEvent,
+      added(),
+      opened(['MA', 'QA', 'FR']),
+      recorded('QA', 'approve'),
+    ];
+    expect(
+      given(...history)
+        .when(record(maDelegate, 'approve'))
+        .events(),
+    ).toEqual([recorded('MA', 'approve')]);
+  });
+
+  it('refuses an item that was deferred, naming its state in the rule', () => {
+    const state = fold(sessionDecider, [...open, deferred()]);
+    expect(() => sessionDecider.decide(record(maDelegate, 'approve'), state)).toThrow(
+      expect.objectContaining({ rule: 'item-deferred' }),
+    );
+  });
+});
+
+describe('evolve, item by item', () => {
+  it('defers and decides the named item only, and refuses an item it does not know', () => {
+    const history = [scheduled, added('review', 'i-1', 'c-1'), added('review', 'i-2', 'c-2'), opened()];
+    const state = fold(sessionDecider, [...history, deferred('i-2', 'c-2')]);
+    expect(state.status !== 'none' && state.items.map((item) => item.status)).toEqual(['open', 'deferred']);
+    expect(() => fold(sessionDecider, [...history, deferred('i-9', 'c-9')])).toThrow(
+      `Session ${SID} has no agenda item i-9`,
+    );
+    expect(() => fold(sessionDecider, [...history, decided('approve', 'review', 'i-9', 'c-9')])).toThrow(
+      /no agenda item i-9/,
+    );
+  });
+});
