@@ -85,6 +85,8 @@ describe(`acknowledgements that tell the truth (real app, ${STORE})`, () => {
       );
       expect(new Set(responses.map((r) => r.statusCode))).toEqual(new Set([200]));
       expect(new Set(responses.map((r) => r.body)).size).toBe(1);
+      // One ran the command; every other one was answered with its answer.
+      expect(responses.filter((r) => r.headers['idempotent-replayed'] === undefined)).toHaveLength(1);
       expect(await streamOf(id)).toHaveLength(2);
     });
 
@@ -138,9 +140,11 @@ describe(`acknowledgements that tell the truth (real app, ${STORE})`, () => {
       const id = randomUUID();
       const first = await t.post('/commitments', proposal({ id }), ma);
       expect(first.statusCode).toBe(201);
+      expect(first.headers['idempotent-replayed']).toBeUndefined();
       const same = await t.post('/commitments', proposal({ id }), ma);
       expect(same.statusCode).toBe(201);
       expect(same.json()).toEqual(first.json());
+      expect(same.headers['idempotent-replayed']).toBe('true');
       for (const change of [{ title: 'Another title' }, { domain: 'border security' }, { priority: 'low' }]) {
         const other = await t.post('/commitments', proposal({ id, ...change }), ma);
         expect(other.statusCode).toBe(409);

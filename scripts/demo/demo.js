@@ -20,7 +20,7 @@ const NETWORK_RETRIES = 3;
 class DemoError extends Error {}
 
 /**
- * @typedef {{ status: number, body: any }} ApiResponse
+ * @typedef {{ status: number, body: any, replayed?: boolean }} ApiResponse
  * @typedef {{ key?: string, body?: unknown, headers?: Record<string, string> }} RequestOptions
  */
 
@@ -61,7 +61,7 @@ function client(baseUrl, correlationId) {
       } catch {
         body = text;
       }
-      return { status: response.status, body };
+      return { status: response.status, body, replayed: response.headers.get('idempotent-replayed') === 'true' };
     }
   }
   return request;
@@ -85,8 +85,14 @@ function failed(/** @type {string} */ what, /** @type {ApiResponse} */ response,
 }
 
 /** The API refused a creation because the aggregate already exists (its state is not `none`). */
+/**
+ * The creation had been made by an earlier run: answered as a replay (the same body), or 409
+ * CONFLICT (the same id with another body, such as a due date computed on another day).
+ */
 function alreadyExists(/** @type {ApiResponse} */ response, /** @type {string} */ command) {
   const body = response.body ?? {};
+  if (response.status === 201 && response.replayed) return true;
+  if (response.status === 409 && body.code === 'CONFLICT') return true;
   return response.status === 422 && body.code === 'ILLEGAL_TRANSITION' && body.command === command;
 }
 
@@ -145,11 +151,11 @@ async function run(env, print) {
     headers: { 'idempotency-key': `accord-demo/agreement/${AGREEMENT.id}` },
   });
   let agreementNote;
-  if (registered.status === 201) {
+  if (alreadyExists(registered, 'RegisterAgreement')) {
+    agreementNote = 'already registered';
+  } else if (registered.status === 201) {
     appended += registered.body.events.length;
     agreementNote = 'registered';
-  } else if (alreadyExists(registered, 'RegisterAgreement')) {
-    agreementNote = 'already registered';
   } else {
     throw failed('Registering the agreement', registered);
   }
@@ -179,11 +185,11 @@ async function run(env, print) {
       headers: { 'idempotency-key': `accord-demo/propose/${id}` },
     });
     let note;
-    if (proposed.status === 201) {
+    if (alreadyExists(proposed, 'ProposeCommitment')) {
+      note = proposed.body?.state ? `already there (${proposed.body.state})` : 'already there';
+    } else if (proposed.status === 201) {
       appended += proposed.body.events.length;
       note = 'proposed';
-    } else if (alreadyExists(proposed, 'ProposeCommitment')) {
-      note = `already there (${proposed.body.state})`;
     } else {
       throw failed(`Proposing "${c.title}"`, proposed);
     }
@@ -235,8 +241,8 @@ async function runSession({ request, print, issueKey, secretariat, partyKeys }) 
     key: secretariat,
     body: { id: sessionId, agreementId: AGREEMENT.id, scheduledFor: '2027-03-15T09:00:00Z', venue: 'Doha' },
   });
-  if (scheduled.status !== 201) {
-    if (scheduled.status === 422 || scheduled.status === 409) {
+  if (scheduled.status !== 201 || scheduled.replayed) {
+    if (scheduled.replayed || scheduled.status === 422 || scheduled.status === 409) {
       print(`Mixed committee session ${sessionId}: already held by an earlier run.`);
       return 0;
     }

@@ -81,7 +81,7 @@ export class CommandGateway {
         position: outcome.position,
         events: outcome.events.map((e) => ({ type: e.type, revision: e.revision })),
       };
-      return { status: spec.creates ? 201 : 200, body, etag: `"${outcome.revision}"` };
+      return { status: spec.creates ? 201 : 200, body, etag: `"${outcome.revision}"`, replayed: outcome.repeated };
     };
     const response = key
       ? await this.idempotency.run(
@@ -94,6 +94,9 @@ export class CommandGateway {
       : await execute();
     void reply.header('x-correlation-id', correlationId);
     if (response.etag) void reply.header('etag', response.etag);
+    // As Stripe and the IETF idempotency-key draft's implementers do: this answer is an
+    // earlier request's, and nothing was appended now.
+    if (response.replayed) void reply.header('idempotent-replayed', 'true');
     if (response.status >= 400) void reply.header('content-type', 'application/problem+json; charset=utf-8');
     void reply.status(response.status).send(response.body);
   }

@@ -9,6 +9,8 @@ export interface CommandResponse {
   readonly status: number;
   readonly body: unknown;
   readonly etag: string | null;
+  /** The answer of an earlier request (a kept answer, or a command whose events were already in the stream). */
+  readonly replayed?: boolean;
 }
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
@@ -87,7 +89,12 @@ export class Idempotency {
       if (!seen) continue; // released by its owner meanwhile: claim again
       if (seen.requestHash !== requestHash) throw reused();
       if (seen.answer) {
-        return { status: seen.answer.status, body: JSON.parse(seen.answer.body), etag: seen.answer.etag };
+        return {
+          status: seen.answer.status,
+          body: JSON.parse(seen.answer.body),
+          etag: seen.answer.etag,
+          replayed: true,
+        };
       }
       if (this.abandoned(seen) && (await this.claims.takeOver(principal.id, key, seen, owner, this.now()))) {
         return this.runClaimed(slot, principal, key, owner, execute, instance);
