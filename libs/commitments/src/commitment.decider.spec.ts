@@ -856,6 +856,12 @@ describe('ReviseCommitment, field by field', () => {
     expect(emitted.type === 'CommitmentRevised' && emitted.data.changes.leadAgencies).not.toBe(leadAgencies);
   });
 
+  it('counts a list that differs in one agency only as a change', () => {
+    given(proposed, revised({ leadAgencies: ['DGSN', 'DGST'] })[0])
+      .when(revise({ leadAgencies: ['DGSN', 'DGSP'] }))
+      .then(revised({ leadAgencies: ['DGSN', 'DGSP'] }));
+  });
+
   it('refuses lead agencies that are none, blank or repeated', () => {
     for (const leadAgencies of [[], [''], ['DGSN', 'DGSN'], 'DGSN']) {
       given(proposed).when(revise({ leadAgencies })).thenThrows(RuleViolatedError, { rule: 'lead-agencies-valid' });
