@@ -193,7 +193,8 @@ describe('ApiKeys', () => {
       const { a, advance, at } = setup();
       await a.ensureAdmin(ENV_KEY);
       await a.create({ name: 'short', role: 'admin', expiresAt: new Date(at() + 1000).toISOString() });
-      await a.revoke((await a.list())[0].id);
+      // Both were created at the same instant of the fake clock: pick the env's by name.
+      await a.revoke((await a.list()).find((k) => k.name !== 'short')!.id);
       advance(1000);
       expect((await a.ensureAdmin(undefined)).warning).toMatch(/No admin key is active/);
     });
