@@ -33,7 +33,7 @@ describe('Idempotency claims (real SQLite file)', () => {
     let runs = 0;
     const execute = async () => ok(++runs);
     expect(await idempotency.run(principal, 'k', 'h1', execute)).toEqual(ok(1));
-    expect(await idempotency.run(principal, 'k', 'h1', execute)).toEqual(ok(1));
+    expect(await idempotency.run(principal, 'k', 'h1', execute)).toEqual({ ...ok(1), replayed: true });
     expect(runs).toBe(1);
   });
 
@@ -51,7 +51,7 @@ describe('Idempotency claims (real SQLite file)', () => {
     const waiting = idempotency.run(principal, 'k', 'h1', async () => ((ran = true), ok(9)));
     await new Promise((resolve) => setTimeout(resolve, 50));
     await claims.answer(principal.id, 'k', { status: 201, body: JSON.stringify({ revision: 0 }), etag: '"0"' });
-    expect(await waiting).toEqual({ status: 201, body: { revision: 0 }, etag: '"0"' });
+    expect(await waiting).toEqual({ status: 201, body: { revision: 0 }, etag: '"0"', replayed: true });
     expect(ran).toBe(false);
   });
 
@@ -103,6 +103,7 @@ describe('Idempotency claims (real SQLite file)', () => {
       status: 201,
       body: { id: 'x' },
       etag: '"0"',
+      replayed: true,
     });
   });
 });
