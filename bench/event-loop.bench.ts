@@ -286,6 +286,9 @@ export async function eventLoopFigures(options: EventLoopOptions): Promise<Figur
       },
     ];
 
+    // ACCORD_BENCH_PHASES=idle,rebuild from the API (names, comma-separated): only those phases.
+    const only = (process.env.ACCORD_BENCH_PHASES ?? '').split(',').filter(Boolean);
+    if (only.length > 0) phases.splice(0, phases.length, ...phases.filter((p) => only.includes(p.name)));
     const figures: Figure[] = [];
     const own = monitorEventLoopDelay({ resolution: 10 });
     let sequence = (await readLoopDelay(api, probeFile, 0)).sequence;
