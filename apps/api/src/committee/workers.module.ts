@@ -89,8 +89,8 @@ export class Workers implements OnApplicationBootstrap, BeforeApplicationShutdow
           batchSize: config.projectionBatch,
           // Rebuilds here share the thread with requests: batches and drops small enough that
           // each holds it for tens of milliseconds (the CLI rebuilds in batches of 20,000).
-          buildBatchSize: 2_000,
-          dropSlice: 5_000,
+          buildBatchSize: 1_000,
+          dropSlice: 1_000,
           onError: (name, error) =>
             error instanceof ProjectionFailedError
               ? new Logger('Projections').error(
