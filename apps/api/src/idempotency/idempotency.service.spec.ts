@@ -10,6 +10,12 @@ import { Idempotency, type CommandResponse } from './idempotency.service';
 const principal: Principal = { id: 'key-1', role: 'integration', party: 'MA', name: 'MA integration' };
 const ok = (revision: number): CommandResponse => ({ status: 200, body: { revision }, etag: `"${revision}"` });
 
+/** Resolves once `claims.get` has been called `times` times: the waiter is polling. */
+async function polled(claims: IdempotencyClaims, times: number): Promise<void> {
+  const get = jest.spyOn(claims, 'get');
+  while (get.mock.calls.length < times) await new Promise((resolve) => setImmediate(resolve));
+}
+
 describe('Idempotency claims (real SQLite file)', () => {
   let dir: string;
   let db: SqliteDb;
@@ -49,7 +55,7 @@ describe('Idempotency claims (real SQLite file)', () => {
     expect(await claims.claim(principal.id, 'k', 'h1', 'other-instance', now)).toBe(true);
     let ran = false;
     const waiting = idempotency.run(principal, 'k', 'h1', async () => ((ran = true), ok(9)));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await polled(claims, 2);
     await claims.answer(principal.id, 'k', { status: 201, body: JSON.stringify({ revision: 0 }), etag: '"0"' });
     expect(await waiting).toEqual({ status: 201, body: { revision: 0 }, etag: '"0"', replayed: true });
     expect(ran).toBe(false);
@@ -59,7 +65,7 @@ describe('Idempotency claims (real SQLite file)', () => {
     expect(await claims.claim(principal.id, 'k', 'h1', 'dead-instance', now)).toBe(true);
     let runs = 0;
     const waiting = idempotency.run(principal, 'k', 'h1', async () => ok(++runs));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await polled(claims, 3);
     expect(runs).toBe(0); // the lease still holds
     now += 5_000;
     expect(await waiting).toEqual(ok(1));
