@@ -238,8 +238,11 @@ export async function eventLoopFigures(options: EventLoopOptions): Promise<Figur
       for (;;) {
         await new Promise((resolve) => setTimeout(resolve, 250));
         const status = await call('GET', '/projections', adminKey);
-        const item = (status.items as { name: string; state: string }[]).find((i) => i.name === REBUILT);
-        if (item?.state === 'live') return 'rebuilt and swapped in';
+        const item = (status.items as { name: string; state: string; retiring: string[] }[]).find(
+          (i) => i.name === REBUILT,
+        );
+        // Done once the old generation's tables are dropped too (in the background, after the swap).
+        if (item?.state === 'live' && item.retiring.length === 0) return 'rebuilt, swapped in, old tables dropped';
       }
     };
 

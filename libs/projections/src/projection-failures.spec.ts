@@ -179,7 +179,7 @@ function failureSuite(open: () => Promise<Fixture>): void {
     expect(await live.waitFor('counter', head, 20000)).toBe(true);
     await until(async () => (await statusOf(live, 'titles')).state === 'failed', 'titles to fail');
     expect(await live.status()).toEqual([
-      { name: 'counter', version: 1, generation: 1, checkpoint: head, state: 'live', rebuild: null },
+      { name: 'counter', version: 1, generation: 1, checkpoint: head, state: 'live', rebuild: null, retiring: [] },
       {
         name: 'titles',
         version: 1,
@@ -188,6 +188,7 @@ function failureSuite(open: () => Promise<Fixture>): void {
         state: 'failed',
         failure: expectedFailure(),
         rebuild: null,
+        retiring: [],
       },
     ]);
     // Everything before the event is served; counter took every event.
@@ -236,6 +237,7 @@ function failureSuite(open: () => Promise<Fixture>): void {
       checkpoint: later,
       state: 'live',
       rebuild: null,
+      retiring: [],
     });
     expect(await statusOf(other, 'titles')).toMatchObject({ state: 'live', checkpoint: later });
     expect(await other.failures.all()).toEqual(new Map());
@@ -266,7 +268,7 @@ function failureSuite(open: () => Promise<Fixture>): void {
     expect(stopped).toBeInstanceOf(RebuildFailedError);
     expect((stopped as RebuildFailedError).failures).toEqual([{ projection: 'titles', failure: expectedFailure() }]);
     expect(await cli.status()).toEqual([
-      { name: 'counter', version: 1, generation: 2, checkpoint: head, state: 'live', rebuild: null },
+      { name: 'counter', version: 1, generation: 2, checkpoint: head, state: 'live', rebuild: null, retiring: [] },
       {
         name: 'titles',
         version: 1,
@@ -275,6 +277,7 @@ function failureSuite(open: () => Promise<Fixture>): void {
         state: 'failed',
         failure: expectedFailure(),
         rebuild: { version: 1, generation: 2, checkpoint: before, failure: expectedFailure() },
+        retiring: [],
       },
     ]);
 
@@ -289,6 +292,7 @@ function failureSuite(open: () => Promise<Fixture>): void {
       checkpoint: head,
       state: 'live',
       rebuild: null,
+      retiring: [],
     });
     expect(await fixed.failures.all()).toEqual(new Map());
     expect(await served(fixed, 'titles')).toEqual(await expectedCounts());

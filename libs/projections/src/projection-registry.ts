@@ -48,6 +48,26 @@ export class ProjectionRegistry {
       building_generation INTEGER,
       updated_at TEXT NOT NULL
     )`);
+    // Tables of swapped-out generations, recorded by the swap itself: emptied and dropped in
+    // the background, and again after a restart if that was cut short.
+    await this.db.exec(`CREATE TABLE IF NOT EXISTS projection_retired (
+      table_name TEXT PRIMARY KEY,
+      projection TEXT NOT NULL,
+      retired_at TEXT NOT NULL
+    )`);
+  }
+
+  /** The tables of swapped-out generations not dropped yet, in the order they were retired. */
+  async retired(runner: SqlRunner = this.db): Promise<{ table: string; projection: string }[]> {
+    const rows = await runner.query<{ table_name: string; projection: string }>(
+      'SELECT table_name, projection FROM projection_retired ORDER BY retired_at, table_name',
+    );
+    return rows.map((row) => ({ table: row.table_name, projection: row.projection }));
+  }
+
+  /** A retired table is gone. */
+  async forget(table: string): Promise<void> {
+    await this.db.execute('DELETE FROM projection_retired WHERE table_name = ?', [table]);
   }
 
   async get(name: string, runner: SqlRunner = this.db): Promise<RegistryEntry | undefined> {
@@ -84,22 +104,29 @@ export class ProjectionRegistry {
     });
   }
 
-  /** Makes a built generation live, atomically; returns the tables it replaced. */
-  async swap(projection: Projection, generation: number): Promise<Tables | undefined> {
+  /**
+   * Makes a built generation live, atomically, and records the tables it replaced as retired
+   * (to be dropped); returns those tables.
+   */
+  async swap(projection: Projection, generation: number): Promise<string[]> {
     return this.db.transaction(async (tx) => {
       const previous = await this.get(projection.name, tx);
+      const next = tablesOf(projection, generation);
+      const current = new Set(Object.values(next));
+      const retired = Object.values(previous?.tables ?? {}).filter((table) => !current.has(table));
+      const at = new Date().toISOString();
+      for (const table of retired) {
+        await tx.execute(
+          'INSERT INTO projection_retired (table_name, projection, retired_at) VALUES (?, ?, ?) ON CONFLICT (table_name) DO NOTHING',
+          [table, projection.name, at],
+        );
+      }
       await tx.execute(
         `UPDATE projection_registry SET version = ?, generation = ?, tables = ?, building_version = NULL,
            building_generation = NULL, updated_at = ? WHERE name = ?`,
-        [
-          projection.version,
-          generation,
-          JSON.stringify(tablesOf(projection, generation)),
-          new Date().toISOString(),
-          projection.name,
-        ],
+        [projection.version, generation, JSON.stringify(next), at, projection.name],
       );
-      return previous?.tables;
+      return retired;
     });
   }
 }

@@ -97,6 +97,15 @@ describe('ProjectionRunner: generations, version changes and rebuilds', () => {
       `SELECT stream, n FROM "${(await runner.tables('counter')).counts}" ORDER BY stream`,
     );
 
+  /** Waits until no table of `runner`'s projections is retiring (dropped in the background). */
+  const retired = async (runner: ProjectionRunner) => {
+    const deadline = Date.now() + 20_000;
+    while ((await runner.status()).some((s) => s.retiring.length > 0)) {
+      if (Date.now() > deadline) throw new Error('the retired tables were never dropped');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+
   it('keeps serving the old version while a new version is rebuilt, then swaps and drops the old tables', async () => {
     const head = await appendMany(20, 500);
     const db = connect();
@@ -120,6 +129,8 @@ describe('ProjectionRunner: generations, version changes and rebuilds', () => {
     expect(await v2.tables('counter')).toEqual({ counts: 'counts_v2_g2' });
     expect(await rows(db, v2)).toHaveLength(20);
     expect((await rows(db, v2)).every((r) => r.n === 1000)).toBe(true);
+    // The old table goes in the background: retiring until it is dropped.
+    await retired(v2);
     const tables = await db.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'counts_%'");
     expect(tables).toEqual([{ name: 'counts_v2_g2' }]);
 
@@ -153,27 +164,52 @@ describe('ProjectionRunner: generations, version changes and rebuilds', () => {
     await api.stop();
   });
 
-  it('empties a swapped-out generation in slices before dropping it, composite keys too (dropSlice)', async () => {
+  /** DELETE statements on the read models' tables run on `db`'s own connection (the main thread). */
+  const deletesOn = (db: SqliteDb): string[] => {
+    const deletes: string[] = [];
+    const execute = db.execute.bind(db);
+    jest.spyOn(db, 'execute').mockImplementation((sql, params) => {
+      if (sql.startsWith('DELETE FROM "')) deletes.push(sql);
+      return execute(sql, params);
+    });
+    return deletes;
+  };
+  const leftTables = async (db: SqliteDb) =>
+    (
+      await db.query<{ name: string }>(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND (name LIKE 'trail%' OR name LIKE 'counts%') ORDER BY name",
+      )
+    ).map((t) => t.name);
+
+  it('empties a swapped-out generation in slices of its key order before dropping it, composite keys too (dropSlice)', async () => {
     const head = await appendInterleaved(4, 10, 5);
     const db = connect();
     const first = new ProjectionRunner(store, db, [counter(1), trail]);
     await first.rebuild(['counter', 'trail']);
     const old = await first.tables('trail');
-    const deletes: string[] = [];
-    const execute = db.execute.bind(db);
-    jest.spyOn(db, 'execute').mockImplementation((sql, params) => {
-      if (sql.startsWith('DELETE FROM')) deletes.push(sql);
-      return execute(sql, params);
-    });
+    const deletes = deletesOn(db);
+    const second = new ProjectionRunner(store, db, [counter(1), trail], { dropSlice: 30, buildOffThread: false });
+    await second.rebuild(['counter', 'trail']);
+    // trail has `head` rows: floor(head / 30) full slices, then one that finds fewer than 30
+    // rows left and deletes none (the DROP takes them).
+    const onTrail = deletes.filter((sql) => sql.includes(`"${old.trail}"`));
+    expect(onTrail).toHaveLength(Math.floor(head / 30) + 1);
+    expect(onTrail[0]).toContain('WHERE ("stream", "revision") <= (SELECT "stream", "revision"');
+    expect(await leftTables(db)).toEqual(['counts_v1_g3', 'trail_state_v1_g3', 'trail_v1_g3']);
+    expect((await second.status()).map((s) => s.retiring)).toEqual([[], []]);
+    expect((await dump(db, second)).trail).toHaveLength(head);
+  });
+
+  it('drops a swapped-out generation on another thread on a SQLite file: no DELETE runs on this one', async () => {
+    const head = await appendInterleaved(4, 10, 5);
+    const db = connect();
+    await new ProjectionRunner(store, db, [counter(1), trail]).rebuild(['counter', 'trail']);
+    const deletes = deletesOn(db);
     const second = new ProjectionRunner(store, db, [counter(1), trail], { dropSlice: 30 });
     await second.rebuild(['counter', 'trail']);
-    // trail has `head` rows: ceil(head / 30) slices and the empty one that ends the loop.
-    expect(deletes.filter((sql) => sql.includes(`"${old.trail}"`))).toHaveLength(Math.ceil(head / 30) + 1);
-    expect(deletes.find((sql) => sql.includes(`"${old.trail}"`))).toContain('("stream", "revision") IN');
-    const left = await db.query<{ name: string }>(
-      "SELECT name FROM sqlite_master WHERE type = 'table' AND (name LIKE 'trail%' OR name LIKE 'counts%') ORDER BY name",
-    );
-    expect(left.map((t) => t.name)).toEqual(['counts_v1_g3', 'trail_state_v1_g3', 'trail_v1_g3']);
+    expect(deletes).toEqual([]);
+    expect(await leftTables(db)).toEqual(['counts_v1_g3', 'trail_state_v1_g3', 'trail_v1_g3']);
+    expect((await second.status()).map((s) => s.retiring)).toEqual([[], []]);
     expect((await dump(db, second)).trail).toHaveLength(head);
   });
 

@@ -4,7 +4,8 @@ import { FailureLog, type EventFailure, type RecordedSkip } from './failures';
 import { checkpointName, GenerationGroup, setupTables, type Member } from './generation-group';
 import { tablesOf, type Projection, type Tables } from './projection';
 import { ProjectionRegistry } from './projection-registry';
-import { quote, type SqlDb, type TableSpec } from './sql/sql-db';
+import { RetiredTables } from './retired-tables';
+import type { SqlDb } from './sql/sql-db';
 import { SqliteBuildWriter } from './sql/sqlite-build-writer';
 import { SqliteDb } from './sql/sqlite-db';
 
@@ -19,6 +20,8 @@ export interface ProjectionStatus {
   readonly failure?: EventFailure;
   /** Generation being built, with its checkpoint, and the event it stopped on if it did. */
   readonly rebuild: { version: number; generation: number; checkpoint: number; failure?: EventFailure } | null;
+  /** Tables of swapped-out generations still being emptied and dropped (in the background). */
+  readonly retiring: readonly string[];
 }
 
 /** Who skips which event of a projection, and why. */
@@ -49,9 +52,10 @@ export interface RunnerOptions {
   /** The longest such pause (default 15 s): how soon a skip recorded by another process is taken. */
   readonly maxRetryMs?: number;
   /**
-   * Rows deleted per statement when a swapped-out generation's tables are dropped, with a turn
-   * of the event loop between statements (the API sets it: dropping a table of a million rows
-   * at once holds the thread for half a second). Unset: one DROP TABLE each.
+   * Rows deleted per transaction when a swapped-out generation's SQLite tables are dropped,
+   * with a pause between (the API sets it: dropping a table of a million rows in one statement
+   * holds the database for a quarter of a second). On a SQLite file the slices run on a thread
+   * of their own. Unset: one DROP TABLE each.
    */
   readonly dropSlice?: number;
 }
@@ -67,6 +71,7 @@ export class ProjectionRunner {
   readonly registry: ProjectionRegistry;
   private readonly checkpoints: Checkpoints;
   readonly failures: FailureLog;
+  private readonly retired: RetiredTables;
   private live: GenerationGroup | undefined;
   private readonly builds = new Map<string, Promise<void>>();
   private readonly building = new Set<GenerationGroup>();
@@ -82,6 +87,12 @@ export class ProjectionRunner {
     this.registry = new ProjectionRegistry(db);
     this.checkpoints = new Checkpoints(db);
     this.failures = new FailureLog(db);
+    const offThread = this.offThreadWriter();
+    this.retired = new RetiredTables(db, this.registry, {
+      slice: options.dropSlice,
+      ...(offThread ? { offThread } : {}),
+      onError: (name, error) => this.options.onError?.(name, error),
+    });
   }
 
   /** Creates the registry and checkpoint tables (idempotent); every method awaits it. */
@@ -139,6 +150,8 @@ export class ProjectionRunner {
       }
     }
     live.start();
+    // Tables a swap retired and a stop or a crash left undropped.
+    this.retired.start().catch((error: unknown) => this.options.onError?.('retired tables', error));
     if (toBuild.length > 0) {
       this.rebuild(toBuild).catch((error: unknown) => {
         for (const name of toBuild) this.options.onError?.(name, error);
@@ -152,6 +165,7 @@ export class ProjectionRunner {
     await this.live?.stop();
     this.live = undefined;
     await Promise.all([...this.building].map((group) => group.interrupt()));
+    await this.retired.stop();
     await Promise.all([...this.builds.values()].map((b) => b.catch(() => undefined)));
   }
 
@@ -192,6 +206,7 @@ export class ProjectionRunner {
       ...(e.building ? [checkpointName(e.name, e.building.version, e.building.generation)] : []),
     ]);
     const positions = await this.checkpoints.getMany(followers);
+    const retired = await this.registry.retired();
     /** The follower's failure, unless it has passed it since (a crash between the two writes). */
     const failureOf = (follower: string): { checkpoint: number; failure?: EventFailure } => {
       const checkpoint = positions.get(follower) ?? 0;
@@ -215,6 +230,7 @@ export class ProjectionRunner {
           building && build
             ? { ...building, checkpoint: build.checkpoint, ...(build.failure ? { failure: build.failure } : {}) }
             : null,
+        retiring: retired.filter((r) => r.projection === projection.name).map((r) => r.table),
       });
     }
     return statuses;
@@ -334,42 +350,20 @@ export class ProjectionRunner {
     // Those still in the group caught up (the others were superseded, or failed): swap each in
     // one durable transaction, which also makes the build's relaxed commits durable.
     for (const { projection, generation, tables, checkpoint } of group.all()) {
-      const old = await this.registry.swap(projection, generation);
+      await this.registry.swap(projection, generation);
       // The failures of the generations it replaces go with them.
       await this.failures.clearOthers(projection.name, [checkpoint]);
       this.options.onSwap?.(projection.name, projection.version, generation);
       if (this.running && this.live) await this.live.add(projection, generation, tables);
-      if (old && JSON.stringify(old) !== JSON.stringify(tables)) {
-        for (const spec of projection.tables) {
-          const table = old[spec.name];
-          if (table !== undefined) await this.dropTable(spec, table);
-        }
-      }
     }
+    // The tables the swaps retired; a stop meanwhile leaves the rest to the next start.
+    await this.retired.drain();
     const failed = group.failed();
     if (failed.length > 0) {
       throw new RebuildFailedError(
         failed.map(({ member, failure }) => ({ projection: member.projection.name, failure })),
       );
     }
-  }
-
-  /** Drops a table no one reads any more; with `dropSlice`, empties it in slices first. */
-  private async dropTable(spec: TableSpec, table: string): Promise<void> {
-    const slice = this.options.dropSlice;
-    if (slice !== undefined && slice > 0) {
-      const key = spec.key.map(quote).join(', ');
-      const sql =
-        `DELETE FROM ${quote(table)} WHERE (${key}) IN ` +
-        `(SELECT ${key} FROM ${quote(table)} LIMIT ${Math.floor(slice)})`;
-      try {
-        while ((await this.db.execute(sql)) > 0) await new Promise((resolve) => setImmediate(resolve));
-      } catch (error) {
-        // Dropped already (another process swapped too): nothing left to empty.
-        if (!/no such table|does not exist/i.test(String((error as Error).message))) throw error;
-      }
-    }
-    await this.db.exec(`DROP TABLE IF EXISTS ${quote(table)}`);
   }
 
   private offThreadWriter(): (() => SqliteBuildWriter) | undefined {

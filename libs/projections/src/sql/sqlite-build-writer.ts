@@ -14,9 +14,21 @@ export interface MemberWrite {
 /** Per member: written, superseded (its generation is no longer the one to build), or the checkpoint another writer left. */
 export type WriteOutcome = 'written' | 'superseded' | number;
 
+/** A table dropped, or left partly emptied because the writer was closed meanwhile. */
+export type DropOutcome = 'dropped' | 'interrupted';
+
+/** The nice value of the writer thread, where the system lets a thread have its own (Linux). */
+export const BACKGROUND_NICE = 19;
+
 // Plain JavaScript, so the worker runs the same from dist/ and under Jest (no TypeScript loader in a worker).
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
+// Background work: on Linux this thread gives way to the request thread when the CPU is short
+// (a thread's nice value is its own; /proc/thread-self names it). Elsewhere it runs as is.
+try {
+  const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
+  require('node:os').setPriority(tid, workerData.nice);
+} catch {}
 const Database = require(workerData.driver);
 const db = new Database(workerData.filename);
 db.pragma('busy_timeout = 10000');
@@ -31,10 +43,46 @@ const prepare = (sql) => {
   return statement;
 };
 const { getCheckpoint, setCheckpoint } = workerData.sql;
+const quote = (name) => '"' + String(name).replace(/"/g, '""') + '"';
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+let dropping = false;
+let closing = false;
+const close = () => {
+  db.close();
+  parentPort.close();
+};
+// Empties a table in slices of its primary key's order, one transaction each with a pause
+// between (other writers take the lock meanwhile), then drops it. A close asked for meanwhile
+// stops it after the slice under way: the table is left for the next try.
+const drop = async ({ table, slice, pauseMs }) => {
+  const key = db.prepare('SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk').all(table).map((c) => quote(c.name));
+  if (key.length > 0 && slice > 0) {
+    const columns = key.join(', ');
+    const next = db.prepare(
+      'DELETE FROM ' + quote(table) + ' WHERE (' + columns + ') <= (SELECT ' + columns + ' FROM ' + quote(table) +
+        ' ORDER BY ' + columns + ' LIMIT 1 OFFSET ' + (slice - 1) + ')',
+    );
+    while (!closing && next.run().changes > 0) await sleep(pauseMs);
+  }
+  if (closing) return 'interrupted';
+  db.exec('DROP TABLE IF EXISTS ' + quote(table));
+  return 'dropped';
+};
 parentPort.on('message', (request) => {
   if (request.close) {
-    db.close();
-    parentPort.close();
+    closing = true;
+    if (!dropping) close();
+    return;
+  }
+  if (request.drop) {
+    dropping = true;
+    drop(request.drop).then(
+      (outcome) => parentPort.postMessage({ id: request.id, outcome }),
+      (error) => parentPort.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) }),
+    ).finally(() => {
+      dropping = false;
+      if (closing) close();
+    });
     return;
   }
   try {
@@ -81,7 +129,8 @@ parentPort.on('message', (request) => {
  */
 export class SqliteBuildWriter {
   private readonly worker: Worker;
-  private readonly pending = new Map<number, { resolve: (o: WriteOutcome[]) => void; reject: (e: Error) => void }>();
+  /** Replies awaited, by request id: a batch's outcomes, or a drop's. */
+  private readonly pending = new Map<number, { resolve: (reply: unknown) => void; reject: (e: Error) => void }>();
   private next = 0;
   private failed: Error | undefined;
   private readonly exited: Promise<void>;
@@ -92,6 +141,7 @@ export class SqliteBuildWriter {
       workerData: {
         filename,
         driver: require.resolve('better-sqlite3'),
+        nice: BACKGROUND_NICE,
         // The checkpoint statements of Checkpoints itself, so the two writers cannot drift apart.
         sql: { getCheckpoint: GET_CHECKPOINT_SQL, setCheckpoint: SET_CHECKPOINT_SQL },
       },
@@ -101,12 +151,15 @@ export class SqliteBuildWriter {
       for (const { reject } of this.pending.values()) reject(error);
       this.pending.clear();
     };
-    this.worker.on('message', (reply: { id: number; outcomes?: WriteOutcome[]; error?: string }) => {
-      const waiter = this.pending.get(reply.id);
-      this.pending.delete(reply.id);
-      if (reply.error !== undefined) waiter?.reject(new Error(reply.error));
-      else waiter?.resolve(reply.outcomes!);
-    });
+    this.worker.on(
+      'message',
+      (reply: { id: number; outcomes?: WriteOutcome[]; outcome?: DropOutcome; error?: string }) => {
+        const waiter = this.pending.get(reply.id);
+        this.pending.delete(reply.id);
+        if (reply.error !== undefined) waiter?.reject(new Error(reply.error));
+        else waiter?.resolve(reply.outcomes ?? reply.outcome!);
+      },
+    );
     this.worker.on('error', fail);
     this.exited = new Promise((resolve) =>
       this.worker.once('exit', () => {
@@ -126,12 +179,27 @@ export class SqliteBuildWriter {
     if (this.failed) return Promise.reject(this.failed);
     const id = this.next++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve: (reply) => resolve(reply as WriteOutcome[]), reject });
       this.worker.postMessage({ id, members, last, at: new Date().toISOString() });
     });
   }
 
-  /** Closes the connection and ends the thread; call when no write is in flight. */
+  /**
+   * Empties `table` in slices of `slice` rows (primary-key order), each its own transaction
+   * with `pauseMs` between, then drops it: the rows of a swapped-out generation go without the
+   * main thread waiting on a single statement. Resolves 'interrupted' when `close` is called
+   * meanwhile (the table is left, partly emptied).
+   */
+  drop(table: string, slice: number, pauseMs: number): Promise<DropOutcome> {
+    if (this.failed) return Promise.reject(this.failed);
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve: (reply) => resolve(reply as DropOutcome), reject });
+      this.worker.postMessage({ id, drop: { table, slice: Math.floor(slice), pauseMs } });
+    });
+  }
+
+  /** Closes the connection and ends the thread, after the slice under way of a drop; call when no write is in flight. */
   async close(): Promise<void> {
     if (!this.failed) this.worker.postMessage({ close: true });
     await this.exited;
