@@ -126,15 +126,20 @@ export class ProjectionsController {
     return { name, state: 'rebuilding' };
   }
 
-  /** Events after the checkpoint, counted up to 10,000 (reported as a lower bound beyond). */
+  /**
+   * Events after the checkpoint, counted up to 10,000 (reported as a lower bound beyond), a
+   * page at a time with a turn of the event loop between pages (positions may have gaps, so
+   * the lag is counted, not subtracted).
+   */
   private async lagAfter(checkpoint: number, head: number): Promise<number> {
     if (checkpoint >= head) return 0;
     let count = 0;
     for (let after = checkpoint; count < 10_000;) {
-      const page = await this.store.readAll({ after, maxCount: 1000 });
+      const page = await this.store.readAll({ after, maxCount: 500 });
       if (page.length === 0) break;
       count += page.length;
       after = page[page.length - 1].position;
+      await new Promise((resolve) => setImmediate(resolve));
     }
     return count;
   }
