@@ -207,6 +207,26 @@ describe('the edge: JSON-only, bounded, storable bodies (real app)', () => {
       ]);
     });
 
+    it('counts every field that failed and lists the first 100, so that a large bad body gets a small answer', async () => {
+      const id = await started();
+      const evidence = Array.from({ length: 40 }, () => ({
+        title: 't',
+        uri: 'https://e.org/a',
+        ...Object.fromEntries(Array.from({ length: 10 }, (_, k) => [`unknown${k}`, k])),
+      }));
+      const response = await expectRefused(
+        () => t.post(`/commitments/${id}/progress`, { percent: 10, narrative: 'n', evidence }, ma),
+        400,
+        'VALIDATION_FAILED',
+      );
+      expect(response.json().detail).toBe('400 fields failed validation; the first 100 are listed');
+      expect(response.json().errors).toHaveLength(100);
+      expect(response.json().errors[0]).toEqual({
+        field: 'evidence.0.unknown0',
+        messages: ['property unknown0 should not exist'],
+      });
+    });
+
     it('takes the largest agreement its DTO allows: 50 parties of 100 agencies and 100 domains', async () => {
       const parties = Array.from({ length: 50 }, (_, p) => ({
         code: `P${String.fromCharCode(65 + Math.floor(p / 26), 65 + (p % 26))}`,
