@@ -155,6 +155,7 @@ describe('validateAppend', () => {
     ['with a space before', ' Type'],
     ['with a space after', 'Type '],
     ['with a slash', 'a/b'],
+    ['that is an array spelling a name', ['CommitmentProposed']],
   ])('refuses an event type %s', (_name, type) => {
     expect(refusal(() => validateAppend('commitment-1', [event({ type: type as string })], 'any'))).toBe(
       `Event type "${String(type)}" is not a name`,
@@ -165,6 +166,10 @@ describe('validateAppend', () => {
     expect(
       refusal(() => validateAppend('commitment-1', [event({ schemaVersion: schemaVersion as number })], 'any')),
     ).toBe('Schema version of CommitmentProposed must be a positive integer');
+  });
+
+  it('takes schema version 1, the first', () => {
+    expect(() => validateAppend('commitment-1', [event({ schemaVersion: 1 })], 'any')).not.toThrow();
   });
 
   it('takes any data but none, null included', () => {

@@ -32,6 +32,7 @@ export function validateAppend(streamId: string, events: readonly NewEvent[], ex
     if (typeof event.id !== 'string' || !UUID.test(event.id)) {
       throw new InvalidAppendError(`Event id "${String(event.id)}" is not a UUID`);
     }
+    // Stryker disable next-line MethodExpression: upper or lower, one case is all the comparison needs
     const id = event.id.toLowerCase();
     if (seen.has(id)) throw new InvalidAppendError(`Event id ${event.id} appears twice in one append`);
     seen.add(id);
@@ -47,11 +48,8 @@ export function validateAppend(streamId: string, events: readonly NewEvent[], ex
 
 /** Throws WrongExpectedRevisionError unless `current` satisfies `expected`. */
 export function checkExpectedRevision(streamId: string, expected: ExpectedRevision, current: StreamState): void {
-  const ok =
-    expected === 'any' ||
-    (expected === 'no_stream' && current === 'no_stream') ||
-    (expected === 'stream_exists' && current !== 'no_stream') ||
-    (typeof expected === 'number' && current === expected);
+  // A number or no_stream holds when it is the current state itself.
+  const ok = expected === 'any' || (expected === 'stream_exists' && current !== 'no_stream') || current === expected;
   if (!ok) throw new WrongExpectedRevisionError(streamId, expected, current);
 }
 
