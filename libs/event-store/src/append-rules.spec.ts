@@ -168,6 +168,13 @@ describe('validateAppend', () => {
     ).toBe('Schema version of CommitmentProposed must be a positive integer');
   });
 
+  it('refuses an id that is no string, even one that spells a UUID', () => {
+    const lookalike = { toString: () => ID };
+    expect(refusal(() => validateAppend('commitment-1', [event({ id: lookalike as unknown as string })], 'any'))).toBe(
+      `Event id "${ID}" is not a UUID`,
+    );
+  });
+
   it('takes schema version 1, the first', () => {
     expect(() => validateAppend('commitment-1', [event({ schemaVersion: 1 })], 'any')).not.toThrow();
   });
