@@ -3,13 +3,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { anEvent } from '@accord/event-store/conformance/event-store.conformance';
 import { SqliteEventStore } from './sqlite-event-store';
 
 /** Well under the old busy wait (5 s of sleep on the thread), well over what a loaded test machine adds. */
 const STALL_MS = 100;
+
+/** Resolves once `condition` holds, looking again on each timer turn (fails after 10 s). */
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('the condition never held');
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
 
 describe('SqliteEventStore while another connection holds the write lock', () => {
   let dir: string;
@@ -32,7 +40,6 @@ describe('SqliteEventStore while another connection holds the write lock', () =>
 
   it('waits on timers, not on the thread, and then commits every append of the wait in one group', async () => {
     other.exec('BEGIN IMMEDIATE');
-    const released = sleep(200).then(() => other.exec('COMMIT'));
     const histogram = monitorEventLoopDelay({ resolution: 5 });
     histogram.enable();
     let ticks = 0;
@@ -40,12 +47,17 @@ describe('SqliteEventStore while another connection holds the write lock', () =>
     const commitsBefore = store.stats.commits;
     const streams = Array.from({ length: 5 }, () => `thing-${randomUUID()}`);
     const appended = streams.map((stream) => store.append(stream, [anEvent('ThingHappened', {})]));
-    await sleep(50);
+    // The first group found the lock held: an append made now joins it while it waits.
+    await until(() => store.stats.lockWaits >= 1);
     const later = store.append(streams[0], [anEvent('ThingHappened', { late: true })]);
+    const waitsThen = store.stats.lockWaits;
+    // The other connection lets go once the group (with `later`) waited again and the loop kept turning.
+    await until(() => store.stats.lockWaits > waitsThen && ticks > 10);
+    expect(store.stats.commits).toBe(commitsBefore);
+    other.exec('COMMIT');
     const results = await Promise.all([...appended, later]);
     clearInterval(ticker);
     histogram.disable();
-    await released;
 
     expect(histogram.max / 1e6).toBeLessThan(STALL_MS);
     expect(ticks).toBeGreaterThan(10); // the loop kept turning while the appends waited
@@ -69,9 +81,13 @@ describe('SqliteEventStore while another connection holds the write lock', () =>
     other.exec('BEGIN IMMEDIATE');
     const stream = `thing-${randomUUID()}`;
     const appended = store.append(stream, [anEvent('ThingHappened', {})]);
-    await sleep(30);
-    setTimeout(() => other.exec('COMMIT'), 100);
-    await store.close();
+    await until(() => store.stats.lockWaits >= 1);
+    const closing = store.close();
+    // close() keeps trying while the lock is held: let go once it has tried again.
+    const waitsThen = store.stats.lockWaits;
+    await until(() => store.stats.lockWaits > waitsThen);
+    other.exec('COMMIT');
+    await closing;
     await expect(appended).resolves.toMatchObject({ revision: 0 });
     const reopened = await SqliteEventStore.open(file);
     try {

@@ -57,6 +57,8 @@ export interface SqliteEventStoreStats {
   readonly appends: number;
   /** The most appends carried by one commit. */
   readonly largestGroup: number;
+  /** Commits put off because another connection held the write lock (each waits on a timer). */
+  readonly lockWaits: number;
 }
 
 /**
@@ -118,7 +120,7 @@ export class SqliteEventStore implements EventStore {
   private closing: Promise<void> | undefined;
   /** Highest position known to be committed, by this instance or (after a poll) any other. */
   private lastCommittedPosition: number;
-  private counters = { commits: 0, appends: 0, largestGroup: 0 };
+  private counters = { commits: 0, appends: 0, largestGroup: 0, lockWaits: 0 };
   private checkpointer: WalCheckpointer | undefined;
 
   private readonly statements: {
@@ -374,6 +376,7 @@ export class SqliteEventStore implements EventStore {
    * appends made meanwhile. An append that has waited busyTimeoutMs fails with SQLITE_BUSY.
    */
   private waitForLock(group: PendingAppend[], error: unknown): void {
+    this.counters.lockWaits++;
     const now = Date.now();
     const waiting: PendingAppend[] = [];
     for (const pending of group) {

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { SqliteDb } from './sqlite-db';
 
@@ -48,18 +47,22 @@ describe('SqliteDb: no write transaction spans an await, no lock is waited for o
     let sideDone = 0;
     let transactionDone = 0;
     const stall = await longestStall(async () => {
+      let sideWrote!: () => void;
+      const sideWritten = new Promise<void>((resolve) => (sideWrote = resolve));
       const transaction = workers.transaction(async (tx) => {
         await tx.query('SELECT value FROM counters WHERE name = ?', ['a']);
         await tx.execute('INSERT INTO counters (name, value) VALUES (?, ?)', ['a', 1]);
-        await sleep(50); // a real macrotask: the rest of the thread runs meanwhile
+        // Held open across real macrotasks until the side connection has written all it had to.
+        await sideWritten;
         await tx.execute('UPDATE counters SET value = value + 1 WHERE name = ?', ['a']);
       });
       const writes = (async () => {
         for (let i = 0; i < 20; i++) {
           await side.execute('INSERT INTO counters (name, value) VALUES (?, ?)', [`side-${i}`, i]);
-          await sleep(2);
+          await new Promise((resolve) => setImmediate(resolve));
         }
         sideDone = performance.now();
+        sideWrote();
       })();
       await Promise.all([transaction.then(() => (transactionDone = performance.now())), writes]);
     });
@@ -76,15 +79,20 @@ describe('SqliteDb: no write transaction spans an await, no lock is waited for o
     const b = connect();
     await a.execute('INSERT INTO counters (name, value) VALUES (?, ?)', ['n', 0]);
     let runs = 0;
-    const increment = (db: SqliteDb, pause: number) =>
+    const increment = (db: SqliteDb, before: () => Promise<unknown>) =>
       db.transaction(async (tx) => {
         runs++;
         const [row] = await tx.query<{ value: number }>('SELECT value FROM counters WHERE name = ?', ['n']);
-        await sleep(pause);
+        await before();
         await tx.execute('UPDATE counters SET value = ? WHERE name = ?', [row.value + 1, 'n']);
         return row.value;
       });
-    const seen = await Promise.all([increment(a, 60), increment(b, 10)]);
+    // a reads, then b reads, writes and commits, and only then does a write what it read.
+    let bRead!: () => void;
+    const bHasRead = new Promise<void>((resolve) => (bRead = resolve));
+    const slow = increment(a, () => bHasRead.then(() => fast));
+    const fast = increment(b, async () => bRead());
+    const seen = await Promise.all([slow, fast]);
     expect(await a.query('SELECT value FROM counters WHERE name = ?', ['n'])).toEqual([{ value: 2 }]);
     expect(seen.sort()).toEqual([0, 1]);
     expect(runs).toBe(3); // the slow one read 0, saw it become 1 at its commit, and ran again
@@ -92,12 +100,11 @@ describe('SqliteDb: no write transaction spans an await, no lock is waited for o
 
   it('waits on timers for a lock another thread or process holds, and gives up with SQLITE_BUSY after busyTimeoutMs', async () => {
     const db = connect();
-    const impatient = connect({ busyTimeoutMs: 50 });
+    const impatient = connect({ busyTimeoutMs: 100 });
     const other = new Database(file); // another process's connection, as far as SQLite knows
     other.pragma('busy_timeout = 0');
     try {
       other.exec('BEGIN IMMEDIATE');
-      const held = sleep(200).then(() => other.exec('COMMIT'));
       let ticks = 0;
       const ticker = setInterval(() => ticks++, 10);
       const stall = await longestStall(async () => {
@@ -105,8 +112,9 @@ describe('SqliteDb: no write transaction spans an await, no lock is waited for o
         await expect(
           impatient.execute('INSERT INTO counters (name, value) VALUES (?, ?)', ['never', 1]),
         ).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
+        // The patient write is still waiting (its timeout is 10 s): the other connection lets go.
+        other.exec('COMMIT');
         await expect(waited).resolves.toBe(1);
-        await held;
       });
       clearInterval(ticker);
       expect(stall).toBeLessThan(STALL_MS);
