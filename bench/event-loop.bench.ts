@@ -15,12 +15,12 @@
  * works on a copy, and prints the figures.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync } from 'node:fs';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { copyToDisk } from './support/copy-to-disk';
 import { table, type Figure } from './support/figures';
 import { AGREEMENT } from './support/log-generator';
 import type { LoopDelaySample } from './support/loop-delay-probe';
@@ -398,17 +398,6 @@ async function cachedLog(quick: boolean, say: (message: string) => void): Promis
   const kept = { events: meta.events, commitmentIds: meta.commitmentIds, longCommitmentId: meta.longCommitmentId };
   writeFileSync(`${file}.json`, JSON.stringify(kept));
   return { file, meta: kept };
-}
-
-/** Copies a store file and waits until the copy is on disk (as bench/run.ts does). */
-function copyToDisk(from: string, to: string): void {
-  copyFileSync(from, to);
-  const fd = openSync(to, 'r+');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 async function main(): Promise<void> {

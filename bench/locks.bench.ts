@@ -9,9 +9,10 @@
  *     node dist/bench/locks.bench.js [--seconds 5] [--rounds 3]
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, copyFileSync, fsyncSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { copyToDisk } from './support/copy-to-disk';
 import { call } from './support/api-setup';
 import { format, table, type Figure } from './support/figures';
 import { PROGRESS_BODY } from './support/load';
@@ -118,16 +119,6 @@ async function caughtUp(api: ServerProcess, adminKey: string): Promise<void> {
     const items = json.items as { lag: number }[];
     if (items.every((item) => item.lag === 0) && (json.processManager as { lag: number }).lag === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
-function copyToDisk(from: string, to: string): void {
-  copyFileSync(from, to);
-  const fd = openSync(to, 'r+');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }
 

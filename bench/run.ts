@@ -19,23 +19,12 @@
  * the test database), dropped at the end.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  copyFileSync,
-  fsyncSync,
-  openSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { eventLoopFigures } from './event-loop.bench';
+import { copyToDisk } from './support/copy-to-disk';
 import { call, setUpOverHttp } from './support/api-setup';
 import { format, meets, ordered, shortfall, table, type Figure } from './support/figures';
 import { progressLoad, type LoadResult } from './support/load';
@@ -88,20 +77,6 @@ const SCENARIO = {
 };
 const size = (n: number) =>
   n >= 1_000_000 ? `${Math.round(n / 100_000) / 10}M` : n >= 1000 ? `${Math.round(n / 1000)}k` : String(n);
-
-/**
- * Copies a store file and waits until the copy is on disk: otherwise the kernel writes
- * its 1.2 GB back while the next load runs, and every fsync the API makes queues behind it.
- */
-function copyToDisk(from: string, to: string): void {
-  copyFileSync(from, to);
-  const fd = openSync(to, 'r+');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 interface Prepared {
   readonly events: number;
