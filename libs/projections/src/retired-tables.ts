@@ -22,7 +22,7 @@ export interface RetiredTablesOptions {
  *
  * A table of a million rows is not dropped in one statement where requests share the
  * thread: on a SQLite file it is emptied in slices on a thread of its own, elsewhere in
- * slices with a turn of the event loop between them (decision 0012's neighbour, 0016).
+ * slices with a pause between them (decision 0016).
  */
 export class RetiredTables {
   private draining: Promise<void> | undefined;
@@ -35,12 +35,6 @@ export class RetiredTables {
     private readonly registry: ProjectionRegistry,
     private readonly options: RetiredTablesOptions = {},
   ) {}
-
-  /** The retired tables not dropped yet, of one projection when named. */
-  async pending(projection?: string): Promise<string[]> {
-    const retired = await this.registry.retired();
-    return retired.filter((r) => projection === undefined || r.projection === projection).map((r) => r.table);
-  }
 
   /**
    * Drops every retired table on record, one after the other; resolves when none is left
@@ -83,42 +77,41 @@ export class RetiredTables {
 
   /** True when the table is gone; false when interrupted. */
   private async dropOne(table: string): Promise<boolean> {
-    const slice = this.options.slice ?? 0;
+    const slice = Math.floor(this.options.slice ?? 0);
     const pauseMs = this.options.pauseMs ?? 10;
-    if (this.options.offThread) {
-      const writer = (this.writer = this.options.offThread());
-      try {
-        return (await writer.drop(table, slice, pauseMs)) === 'dropped';
-      } finally {
-        this.writer = undefined;
-        await writer.close();
+    const dropSql = `DROP TABLE IF EXISTS ${quote(table)}`;
+    try {
+      // PostgreSQL drops a table at once, without touching its rows, and off this thread.
+      const sliceSql = slice > 0 && this.db.dialect === 'sqlite' ? await this.sliceSql(table, slice) : undefined;
+      if (this.options.offThread) {
+        const writer = (this.writer = this.options.offThread());
+        try {
+          return (await writer.drop(sliceSql, dropSql, pauseMs)) === 'dropped';
+        } finally {
+          this.writer = undefined;
+          await writer.close();
+        }
       }
-    }
-    // PostgreSQL drops a table at once, without touching its rows, and off this thread.
-    if (slice > 0 && this.db.dialect === 'sqlite') {
-      try {
-        await this.emptyHere(table, Math.floor(slice), pauseMs);
-      } catch (error) {
-        // Dropped already (another process got there first): nothing left to empty.
-        if (!/no such table|does not exist/i.test(String((error as Error).message))) throw error;
+      if (sliceSql !== undefined) {
+        while (!this.stopped && (await this.db.execute(sliceSql)) > 0) {
+          await new Promise((resolve) => setTimeout(resolve, pauseMs));
+        }
+        if (this.stopped) return false;
       }
-      if (this.stopped) return false;
+    } catch (error) {
+      // Dropped meanwhile (another process got there first): nothing left to empty.
+      if (!/no such table|does not exist/i.test(String((error as Error).message))) throw error;
     }
-    await this.db.exec(`DROP TABLE IF EXISTS ${quote(table)}`);
+    await this.db.exec(dropSql);
     return true;
   }
 
-  /** Deletes `slice` rows at a time on this SQLite connection, with a pause between statements. */
-  private async emptyHere(table: string, slice: number, pauseMs: number): Promise<void> {
-    const sql = await this.sqliteSlice(table, slice);
-    if (sql === undefined) return;
-    while (!this.stopped && (await this.db.execute(sql)) > 0) {
-      await new Promise((resolve) => setTimeout(resolve, pauseMs));
-    }
-  }
-
-  /** A range of `slice` rows in primary-key order (projection tables are WITHOUT ROWID), the key read from the table. */
-  private async sqliteSlice(table: string, slice: number): Promise<string | undefined> {
+  /**
+   * A DELETE of `slice` rows in primary-key order (projection tables are WITHOUT ROWID: a
+   * range the key answers, where `IN (SELECT … LIMIT)` scans the table), the key read from the
+   * table; undefined for a table that is not there.
+   */
+  private async sliceSql(table: string, slice: number): Promise<string | undefined> {
     const key = (
       await this.db.query<{ name: string }>('SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk', [table])
     ).map((column) => quote(column.name));

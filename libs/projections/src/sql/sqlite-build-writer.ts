@@ -43,7 +43,6 @@ const prepare = (sql) => {
   return statement;
 };
 const { getCheckpoint, setCheckpoint } = workerData.sql;
-const quote = (name) => '"' + String(name).replace(/"/g, '""') + '"';
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 let dropping = false;
 let closing = false;
@@ -51,21 +50,16 @@ const close = () => {
   db.close();
   parentPort.close();
 };
-// Empties a table in slices of its primary key's order, one transaction each with a pause
-// between (other writers take the lock meanwhile), then drops it. A close asked for meanwhile
-// stops it after the slice under way: the table is left for the next try.
-const drop = async ({ table, slice, pauseMs }) => {
-  const key = db.prepare('SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk').all(table).map((c) => quote(c.name));
-  if (key.length > 0 && slice > 0) {
-    const columns = key.join(', ');
-    const next = db.prepare(
-      'DELETE FROM ' + quote(table) + ' WHERE (' + columns + ') <= (SELECT ' + columns + ' FROM ' + quote(table) +
-        ' ORDER BY ' + columns + ' LIMIT 1 OFFSET ' + (slice - 1) + ')',
-    );
+// Runs the slice statement until it deletes nothing, one transaction each with a pause between
+// (other writers take the lock meanwhile), then the drop. A close asked for meanwhile stops it
+// after the slice under way: the table is left for the next try.
+const drop = async ({ sliceSql, dropSql, pauseMs }) => {
+  if (sliceSql !== undefined) {
+    const next = db.prepare(sliceSql);
     while (!closing && next.run().changes > 0) await sleep(pauseMs);
   }
   if (closing) return 'interrupted';
-  db.exec('DROP TABLE IF EXISTS ' + quote(table));
+  db.exec(dropSql);
   return 'dropped';
 };
 parentPort.on('message', (request) => {
@@ -185,17 +179,17 @@ export class SqliteBuildWriter {
   }
 
   /**
-   * Empties `table` in slices of `slice` rows (primary-key order), each its own transaction
-   * with `pauseMs` between, then drops it: the rows of a swapped-out generation go without the
-   * main thread waiting on a single statement. Resolves 'interrupted' when `close` is called
-   * meanwhile (the table is left, partly emptied).
+   * Runs `sliceSql` (a DELETE of a few rows) until it deletes nothing, each run its own
+   * transaction with `pauseMs` between, then `dropSql`: the rows of a swapped-out generation
+   * go without the main thread waiting on a single statement. Resolves 'interrupted' when
+   * `close` is called meanwhile (the table is left, partly emptied).
    */
-  drop(table: string, slice: number, pauseMs: number): Promise<DropOutcome> {
+  drop(sliceSql: string | undefined, dropSql: string, pauseMs: number): Promise<DropOutcome> {
     if (this.failed) return Promise.reject(this.failed);
     const id = this.next++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: (reply) => resolve(reply as DropOutcome), reject });
-      this.worker.postMessage({ id, drop: { table, slice: Math.floor(slice), pauseMs } });
+      this.worker.postMessage({ id, drop: { sliceSql, dropSql, pauseMs } });
     });
   }
 
