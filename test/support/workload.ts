@@ -1,18 +1,10 @@
 import { evolveCommitment, initialCommitmentState, type Commitment, type CommitmentEvent } from '@accord/commitments';
 import { Workers } from '../../apps/api/src/committee/workers.module';
+import { prng } from '@accord/event-store/testing/random-json';
 import type { TestApp } from './test-app';
 
-/** A small seeded generator (mulberry32), so a failing run can be replayed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The seeded generator of the event-store's random JSON (mulberry32): a failing run replays from its seed.
+export { prng };
 
 const AGREEMENTS = [
   {

@@ -1,7 +1,7 @@
 // Test support: random JSON for the canonical-JSON and event-hash specs (a seed replays a failure).
 
 /** A small deterministic PRNG (mulberry32), so a failure can be replayed from its seed. */
-function random(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -41,7 +41,7 @@ const KEYS = ['id', 'a', 'b', 'B', '1', '10', '9', '', 'é', 'zz', '__proto__', 
 
 /** Random JSON values, texts and numbers from a seed, with the odd characters and keys canonical JSON must get right. */
 export function generator(seed: number) {
-  const next = random(seed);
+  const next = prng(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
   const text = (): string => {
     const length = Math.floor(next() * 12);
