@@ -182,6 +182,8 @@ describe('a read model that fails on an event', () => {
       }
       expect((await get(t, `/commitments/${next.id}?after=${next.position}`, secretariat)).statusCode).toBe(200);
       expect((await get(t, `/commitments/${id}`, secretariat)).statusCode).toBe(404); // skipped
+      // ?after= waited for commitments only: health is ok once commitment-history is past the event too.
+      expect(await workers.projections.waitFor('commitment-history', next.position)).toBe(true);
       expect((await get(t, '/health')).json()).toMatchObject({ status: 'ok' });
     },
   );
