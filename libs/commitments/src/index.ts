@@ -15,3 +15,4 @@ export * from './commitment.state';
 export * from './commitment.commands';
 export * from './commitment.events';
 export * from './commitment.decider';
+export * from './stream-ids';

@@ -5,3 +5,4 @@ export * from './session.commands';
 export * from './session.events';
 export * from './session.decider';
 export * from './commitment-command.mapping';
+export * from './stream-ids';

@@ -6,3 +6,5 @@ export * from './catch-up-subscription';
 export * from './in-memory-event-store';
 export * from './read-stream-slice';
 export * from './canonical-json';
+export * from './head-position';
+export * from './typed-read';

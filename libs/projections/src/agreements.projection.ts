@@ -1,4 +1,11 @@
-import { evolveAgreement, initialAgreementState, type Agreement, type AgreementEvent } from '@accord/commitments';
+import {
+  agreementIdOf,
+  evolveAgreement,
+  initialAgreementState,
+  type Agreement,
+  type AgreementEvent,
+} from '@accord/commitments';
+import { recordedAs } from '@accord/event-store';
 import { jsonColumn, type Projection } from './projection';
 
 /** Each agreement: its parties and domains, as registered and amended. */
@@ -13,14 +20,15 @@ export const agreementsProjection: Projection = {
     },
   ],
   reads(event) {
-    return event.streamId.startsWith('agreement-') ? [['agreements', event.streamId.slice('agreement-'.length)]] : [];
+    const id = agreementIdOf(event.streamId);
+    return id ? [['agreements', id]] : [];
   },
   apply(event, rows) {
-    if (!event.streamId.startsWith('agreement-')) return;
-    const id = event.streamId.slice('agreement-'.length);
+    const id = agreementIdOf(event.streamId);
+    if (!id) return;
     const row = rows.get('agreements', id);
     const before = jsonColumn<Agreement>(row, 'state', initialAgreementState);
-    const after = evolveAgreement(before, event as unknown as AgreementEvent);
+    const after = evolveAgreement(before, recordedAs<AgreementEvent>(event));
     rows.put('agreements', { id, state: after, revision: event.revision, position: event.position });
   },
 };

@@ -1,6 +1,6 @@
 import { evolveCommitment, initialCommitmentState, type Commitment, type CommitmentEvent } from '@accord/commitments';
-import type { RecordedEvent } from '@accord/event-store';
-import { commitmentIdOf, occurredAt } from './commitments.projection';
+import { recordedAs, type RecordedEvent } from '@accord/event-store';
+import { commitmentOfEvent, occurredAt } from './commitments.projection';
 import { jsonColumn, type Projection } from './projection';
 
 export interface HistoryEntry {
@@ -116,15 +116,15 @@ export const commitmentHistoryProjection: Projection = {
     { name: 'commitment_history_state', key: ['id'], columns: { id: 'text', state: 'text' } },
   ],
   reads(event) {
-    const id = commitmentIdOf(event);
+    const id = commitmentOfEvent(event);
     return id ? [['commitment_history_state', id]] : [];
   },
   apply(event, rows) {
-    const id = commitmentIdOf(event);
+    const id = commitmentOfEvent(event);
     if (!id) return;
     const row = rows.get('commitment_history_state', id);
     const before = jsonColumn<Commitment>(row, 'state', initialCommitmentState);
-    const after = evolveCommitment(before, event as unknown as CommitmentEvent);
+    const after = evolveCommitment(before, recordedAs<CommitmentEvent>(event));
     rows.put('commitment_history_state', { id, state: after });
     const actor = event.metadata.actor as { id?: string; role?: string; party?: string } | undefined;
     rows.put('commitment_history', {

@@ -1,5 +1,11 @@
-import { evolveCommitment, initialCommitmentState, type Commitment, type CommitmentEvent } from '@accord/commitments';
-import type { RecordedEvent } from '@accord/event-store';
+import {
+  commitmentIdOf,
+  evolveCommitment,
+  initialCommitmentState,
+  type Commitment,
+  type CommitmentEvent,
+} from '@accord/commitments';
+import { recordedAs, type RecordedEvent } from '@accord/event-store';
 import { jsonColumn, type Projection, type Row, type Tables } from './projection';
 import { quote, type SqlRunner } from './sql/sql-db';
 
@@ -67,8 +73,8 @@ export const toCommitmentView = (row: CommitmentRow): CommitmentView => ({
 export const occurredAt = (event: RecordedEvent): string =>
   typeof event.metadata.occurredAt === 'string' ? event.metadata.occurredAt : event.recordedAt;
 
-export const commitmentIdOf = (event: RecordedEvent): string | undefined =>
-  event.streamId.startsWith('commitment-') ? event.streamId.slice('commitment-'.length) : undefined;
+/** The commitment an event belongs to, when it is on a commitment's stream. */
+export const commitmentOfEvent = (event: RecordedEvent): string | undefined => commitmentIdOf(event.streamId);
 
 /** The row a commitment state makes, as of `event`. */
 export function commitmentRow(
@@ -138,15 +144,15 @@ export const commitmentsProjection: Projection = {
     },
   ],
   reads(event) {
-    const id = commitmentIdOf(event);
+    const id = commitmentOfEvent(event);
     return id ? [['commitments', id]] : [];
   },
   apply(event, rows) {
-    const id = commitmentIdOf(event);
+    const id = commitmentOfEvent(event);
     if (!id) return;
     const row = rows.get('commitments', id);
     const before = jsonColumn<Commitment>(row, 'state', initialCommitmentState);
-    const after = evolveCommitment(before, event as unknown as CommitmentEvent);
+    const after = evolveCommitment(before, recordedAs<CommitmentEvent>(event));
     if (after.status === 'none') return;
     rows.put('commitments', commitmentRow(after, event, row ? String(row.created_at) : ''));
   },

@@ -1,4 +1,5 @@
-import { evolveSession, initialSessionState, type Session, type SessionEvent } from '@accord/committee';
+import { evolveSession, initialSessionState, sessionIdOf, type Session, type SessionEvent } from '@accord/committee';
+import { recordedAs } from '@accord/event-store';
 import { jsonColumn, type Projection } from './projection';
 
 /** Each committee session: agenda, attendance, positions, decisions and deferrals. */
@@ -23,14 +24,15 @@ export const sessionsProjection: Projection = {
     },
   ],
   reads(event) {
-    return event.streamId.startsWith('session-') ? [['sessions', event.streamId.slice('session-'.length)]] : [];
+    const id = sessionIdOf(event.streamId);
+    return id ? [['sessions', id]] : [];
   },
   apply(event, rows) {
-    if (!event.streamId.startsWith('session-')) return;
-    const id = event.streamId.slice('session-'.length);
+    const id = sessionIdOf(event.streamId);
+    if (!id) return;
     const row = rows.get('sessions', id);
     const before = jsonColumn<Session>(row, 'state', initialSessionState);
-    const after = evolveSession(before, event as unknown as SessionEvent);
+    const after = evolveSession(before, recordedAs<SessionEvent>(event));
     if (after.status === 'none') return;
     rows.put('sessions', {
       id,

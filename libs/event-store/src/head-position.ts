@@ -1,4 +1,4 @@
-import type { EventStore } from '@accord/event-store';
+import type { EventStore } from './event-store.port';
 
 /** The position of the last event in the log (0 when empty), where the adapter can tell cheaply. */
 export async function headPosition(store: EventStore): Promise<number> {
