@@ -17,6 +17,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chainEvents, verifyLog, verifyLogInWorkers, type VerifyReport } from '@accord/audit';
+import { commitmentStreamId } from '@accord/commitments';
 import type { NewEvent } from '@accord/event-store';
 import { SqliteEventStore } from '@accord/event-store-sqlite';
 
@@ -81,7 +82,7 @@ async function generate(file: string): Promise<void> {
     const appends: Promise<unknown>[] = [];
     for (const [id, tail] of streams) {
       if (written >= EVENTS) break;
-      const streamId = `commitment-${id}`;
+      const streamId = commitmentStreamId(id);
       const [chained] = chainEvents(streamId, tail.revision + 1, tail.hash, [
         event(id, tail.revision + 1, (at += 1000)),
       ]);

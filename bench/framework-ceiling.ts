@@ -13,7 +13,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { Public, Roles } from '../apps/api/src/auth/auth.decorators';
 import { ApiKeys, hashKey } from '../apps/api/src/auth/api-keys.service';
 import { AuthGuard } from '../apps/api/src/auth/auth.guard';
-import type { ApiKeyRecord, ApiStateStore } from '../apps/api/src/state/api-state.port';
+import type { ApiKeyRecord, ApiStateStore } from '../apps/api/src/infrastructure/state/api-state.port';
 import { ReportProgressDto } from '../apps/api/src/commitments/commitment.dto';
 import { ProblemDetailsFilter } from '../apps/api/src/http/problem-details.filter';
 import { createValidationPipe } from '../apps/api/src/http/validation.pipe';

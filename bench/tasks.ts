@@ -13,7 +13,7 @@ import { verifyLog, verifyLogInWorkers, type VerifyReport } from '@accord/audit'
 import type { EventStore, RecordedEvent } from '@accord/event-store';
 import { allProjections, ProjectionRunner } from '@accord/projections';
 import { openEventStore } from '@accord/store-factory';
-import { openApiState } from '../apps/api/src/state/open-api-state';
+import { openApiState } from '../apps/api/src/infrastructure/state/open-api-state';
 import { appendRun } from '../apps/cli/src/store.command';
 import { memoryOf } from './support/processes';
 import { generateLog, registerAgreement, writeCommitmentsInProgress } from './support/log-generator';

@@ -11,8 +11,8 @@ import {
   testSchemaName,
 } from '@accord/event-store-postgres/postgres-test-database';
 import { ApiKeys } from '../apps/api/src/auth/api-keys.service';
-import { API_STATE } from '../apps/api/src/auth/auth.module';
-import type { SqlApiState } from '../apps/api/src/state/sql-api-state';
+import { API_STATE } from '../apps/api/src/infrastructure/state/state.module';
+import type { SqlApiState } from '../apps/api/src/infrastructure/state/sql-api-state';
 import { ADMIN_KEY, MOROCCO_QATAR, startTestApp, type TestApp } from './support/test-app';
 
 const run = promisify(execFile);

@@ -9,7 +9,7 @@ import { describeTamperCases, type EventTable, type RawEventRow } from '@accord/
 import type { RecordedEvent } from '@accord/event-store';
 import { SqliteEventStore } from '@accord/event-store-sqlite';
 import Database from 'better-sqlite3';
-import { Workers } from '../apps/api/src/committee/workers.module';
+import { Workers } from '../apps/api/src/workers/workers.module';
 import { ADMIN_KEY, MOROCCO_QATAR, startTestApp, type TestApp } from './support/test-app';
 
 const run = promisify(execFile);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { until } from '@accord/event-store/conformance/event-store.conformance';
-import { Workers } from '../apps/api/src/committee/workers.module';
+import { Workers } from '../apps/api/src/workers/workers.module';
 import { ADMIN_KEY, MOROCCO_QATAR, startTestApp } from './support/test-app';
 
 const run = promisify(execFile);

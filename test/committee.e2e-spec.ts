@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '@accord/event-store';
-import type { Clock } from '../apps/api/src/committee/clock';
-import { Workers } from '../apps/api/src/committee/workers.module';
+import type { Clock } from '../apps/api/src/infrastructure/clock';
+import { Workers } from '../apps/api/src/workers/workers.module';
 import { MOROCCO_QATAR, startTestApp, TestApp } from './support/test-app';
 
 class ManualClock implements Clock {

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../apps/api/src/committee/clock';
-import { Workers } from '../apps/api/src/committee/workers.module';
+import type { Clock } from '../apps/api/src/infrastructure/clock';
+import { Workers } from '../apps/api/src/workers/workers.module';
 import { decide, waitForEvent } from './support/internal-commands';
 import { MOROCCO_QATAR, startTestApp, TestApp } from './support/test-app';
 

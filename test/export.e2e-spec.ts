@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { RecordedEvent } from '@accord/event-store';
-import { Workers } from '../apps/api/src/committee/workers.module';
+import { Workers } from '../apps/api/src/workers/workers.module';
 import { MOROCCO_QATAR, startTestApp } from './support/test-app';
 
 const run = promisify(execFile);

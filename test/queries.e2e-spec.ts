@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Workers } from '../apps/api/src/committee/workers.module';
+import { Workers } from '../apps/api/src/workers/workers.module';
 import { ADMIN_KEY, MOROCCO_QATAR, startTestApp, TestApp } from './support/test-app';
 
 describe('the read side over HTTP', () => {

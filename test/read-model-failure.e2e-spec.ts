@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RecordedEvent } from '@accord/event-store';
 import { until } from '@accord/event-store/conformance/event-store.conformance';
-import { Workers } from '../apps/api/src/committee/workers.module';
+import { Workers } from '../apps/api/src/workers/workers.module';
 import { ADMIN_KEY, MOROCCO_QATAR, startTestApp, type TestApp } from './support/test-app';
 
 interface Item {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { chainEvents, GENESIS_HASH } from '@accord/audit';
 import {
+  agreementStreamId,
+  commitmentStreamId,
   agreementDecider,
   commitmentDecider,
   type Actor,
@@ -10,7 +12,7 @@ import {
   type CommitmentEvent,
 } from '@accord/commitments';
 import type { EventStore, NewEvent } from '@accord/event-store';
-import { eventIdFor } from '../../apps/api/src/commands/command-runner';
+import { eventIdFor } from '../../apps/api/src/pipeline/command-runner';
 
 /**
  * Writes a realistic, hash-chained log through the real deciders, offline: each event is
@@ -46,7 +48,7 @@ class CommitmentWriter {
     readonly commitmentId: string,
     private clock: { ms: number },
   ) {
-    this.streamId = `commitment-${commitmentId}`;
+    this.streamId = commitmentStreamId(commitmentId);
   }
 
   get nextRevision(): number {
@@ -157,7 +159,7 @@ export async function registerAgreement(store: EventStore, ms: number): Promise<
     { type: 'RegisterAgreement', data: AGREEMENT, context: { actor: SECRETARIAT, now } },
     agreementDecider.initialState,
   ) as AgreementEvent[];
-  const streamId = `agreement-${AGREEMENT.agreementId}`;
+  const streamId = agreementStreamId(AGREEMENT.agreementId);
   const chained = chainEvents(streamId, 0, GENESIS_HASH, [
     {
       id: eventIdFor(commandId, 0, now),

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { RecordedEvent } from '@accord/event-store';
 import { CommandBus } from '@nestjs/cqrs';
-import type { CommandMeta, CommandOutcome } from '../../apps/api/src/commands/command-runner';
-import { CommitmentCommandInput, CommitmentCommandMessage } from '../../apps/api/src/commands/commitment.command';
+import type { CommandMeta, CommandOutcome } from '../../apps/api/src/pipeline/command-runner';
+import { CommitmentCommandInput, CommitmentCommandMessage } from '../../apps/api/src/commitments/commitment.command';
 import type { TestApp } from './test-app';
 
 /** Sends a committee decision as the process manager does: an internal command, actor system. */

@@ -6,9 +6,9 @@ import type { EventStore, RecordedEvent } from '@accord/event-store';
 import { TEST_PG_URL } from '@accord/event-store-postgres/postgres-test-database';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
-import type { Clock } from '../../apps/api/src/committee/clock';
+import type { Clock } from '../../apps/api/src/infrastructure/clock';
 import { createApp } from '../../apps/api/src/create-app';
-import { EVENT_STORE } from '../../apps/api/src/event-store/event-store.module';
+import { EVENT_STORE } from '../../apps/api/src/infrastructure/event-store.module';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
 

@@ -1,5 +1,5 @@
 import { evolveCommitment, initialCommitmentState, type Commitment, type CommitmentEvent } from '@accord/commitments';
-import { Workers } from '../../apps/api/src/committee/workers.module';
+import { Workers } from '../../apps/api/src/workers/workers.module';
 import { prng } from '@accord/event-store/testing/random-json';
 import type { TestApp } from './test-app';
 

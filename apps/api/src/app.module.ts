@@ -2,19 +2,22 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { LoggerModule } from 'nestjs-pino';
+import { AdminModule } from './admin/admin.module';
+import { AgreementsModule } from './agreements/agreements.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
-import { CommandsModule } from './commands/commands.module';
-import type { ApiConfig } from './config/api-config';
-import { ApiConfigModule } from './config/api-config.provider';
-import { CLOCK, systemClock, type Clock } from './committee/clock';
-import { WorkersModule } from './committee/workers.module';
-import { QueriesModule } from './queries/queries.module';
-import { EventStoreModule } from './event-store/event-store.module';
-import { HealthModule } from './health/health.module';
+import { CommitmentsModule } from './commitments/commitments.module';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { createValidationPipe } from './http/validation.pipe';
+import type { ApiConfig } from './infrastructure/api-config';
+import { ApiConfigModule } from './infrastructure/api-config.provider';
+import { CLOCK, systemClock, type Clock } from './infrastructure/clock';
+import { EventStoreModule } from './infrastructure/event-store.module';
+import { HealthModule } from './infrastructure/health/health.module';
+import { StateModule } from './infrastructure/state/state.module';
+import { PipelineModule } from './pipeline/pipeline.module';
 import { SessionsModule } from './sessions/sessions.module';
+import { WorkersModule } from './workers/workers.module';
 
 export interface AppOverrides {
   /** Tests move time by hand. */
@@ -38,14 +41,20 @@ export class AppModule {
           },
         }),
         CqrsModule.forRoot(),
+        // Infrastructure: the store, the API's state, health.
         EventStoreModule,
+        StateModule,
         AuthModule,
         HealthModule,
-        CommandsModule,
-        SessionsModule,
+        // The command pipeline and the workers every feature uses.
+        PipelineModule,
         WorkersModule,
-        QueriesModule,
+        // Features, one folder each.
+        AgreementsModule,
+        CommitmentsModule,
+        SessionsModule,
         AuditModule,
+        AdminModule,
       ],
       providers: [
         { provide: CLOCK, useValue: overrides.clock ?? systemClock },

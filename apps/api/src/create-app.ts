@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppOverrides } from './app.module';
-import type { ApiConfig } from './config/api-config';
+import type { ApiConfig } from './infrastructure/api-config';
 import { checkBodyValue, checkJsonShape, type ShapeViolation } from './http/body-shape';
 import { ProblemDetails, ProblemException } from './http/problem';
 

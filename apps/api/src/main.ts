@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from 'nestjs-pino';
-import { readApiConfig } from './config/api-config';
+import { readApiConfig } from './infrastructure/api-config';
 import { createApp, drain, DRAIN_TIMEOUT_MS } from './create-app';
 
 async function main(): Promise<void> {

@@ -18,6 +18,8 @@ import {
   type ExportedEvent,
   type LogDigest,
 } from '@accord/audit';
+import { sessionIdOf } from '@accord/committee';
+import { agreementStreamId, commitmentIdOf } from '@accord/commitments';
 import type { AppendResult, EventStore, RecordedEvent } from '@accord/event-store';
 import { DEFAULT_STORE_URL, openEventStore, parseStoreUrl, redactStoreUrl } from '@accord/store-factory';
 import { Command, Option } from 'commander';
@@ -163,13 +165,13 @@ function instant(option: string, value: string): number {
 
 /** The agreement's own stream, and every commitment or session stream whose first event names it. */
 function agreementMember(agreementId: string): (event: RecordedEvent) => boolean {
-  const members = new Set([`agreement-${agreementId}`]);
+  const members = new Set([agreementStreamId(agreementId)]);
   return (event) => {
     if (members.has(event.streamId)) return true;
     if (event.revision !== 0) return false;
     const data = event.data as { agreementId?: unknown } | null;
     if (data?.agreementId !== agreementId) return false;
-    if (!event.streamId.startsWith('commitment-') && !event.streamId.startsWith('session-')) return false;
+    if (commitmentIdOf(event.streamId) === undefined && sessionIdOf(event.streamId) === undefined) return false;
     members.add(event.streamId);
     return true;
   };

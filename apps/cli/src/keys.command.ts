@@ -3,7 +3,7 @@ import { DEFAULT_STORE_URL } from '@accord/store-factory';
 import { Command, Option } from 'commander';
 import { ApiKeyError, ApiKeys, LastAdminKeyError, type KeyView } from '../../api/src/auth/api-keys.service';
 import { ROLES, type Role } from '../../api/src/auth/principal';
-import { openApiState } from '../../api/src/state/open-api-state';
+import { openApiState } from '../../api/src/infrastructure/state/open-api-state';
 
 const STORE_OPTION = ['--store <url>', 'event store URL (default: $ACCORD_STORE or sqlite:./data/accord.db)'] as const;
 

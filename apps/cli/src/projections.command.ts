@@ -6,10 +6,10 @@ import {
   SkipRefusedError,
   UnknownProjectionError,
 } from '@accord/projections';
+import { headPosition } from '@accord/event-store';
 import { DEFAULT_STORE_URL, openEventStore } from '@accord/store-factory';
 import { Command } from 'commander';
-import { headPosition } from '../../api/src/queries/head-position';
-import { openApiState } from '../../api/src/state/open-api-state';
+import { openApiState } from '../../api/src/infrastructure/state/open-api-state';
 import { CliError } from './keys.command';
 import { progressBar } from './progress';
 

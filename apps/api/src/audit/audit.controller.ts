@@ -1,9 +1,10 @@
-import type { EventStore, RecordedEvent } from '@accord/event-store';
 import { parseInstant } from '@accord/audit';
+import { commitmentStreamId } from '@accord/commitments';
+import type { EventStore, RecordedEvent } from '@accord/event-store';
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/auth.decorators';
-import { EVENT_STORE } from '../event-store/event-store.module';
+import { EVENT_STORE } from '../infrastructure/event-store.module';
 import { ApiCommonErrors } from '../http/api-docs.decorators';
 import { ProblemException } from '../http/problem';
 import { uuid } from '../http/uuid';
@@ -67,7 +68,7 @@ export class AuditController {
     @Param('id', uuid) id: string,
     @Query() query: CommitmentEventsQueryDto,
   ): Promise<{ items: RecordedEvent[] }> {
-    const streamId = `commitment-${id}`;
+    const streamId = commitmentStreamId(id);
     const fromRevision = query.fromRevision ?? 0;
     const items = await this.store.readStream(streamId, { fromRevision, maxCount: query.limit ?? 100 });
     if (

@@ -2,7 +2,7 @@ import { parseInstant } from '@accord/audit';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min, ValidateBy, type ValidationOptions } from 'class-validator';
-import { AfterQueryDto } from '../queries/query.dto';
+import { AfterQueryDto } from '../http/after-query.dto';
 
 /** An ISO-8601 instant with its offset (Z or ±hh:mm). */
 function IsInstant(options?: ValidationOptions): PropertyDecorator {

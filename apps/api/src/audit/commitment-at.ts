@@ -1,6 +1,12 @@
 import { eventInstant, eventTime, readStreamPages } from '@accord/audit';
-import { evolveCommitment, initialCommitmentState, type Commitment, type CommitmentEvent } from '@accord/commitments';
-import type { EventStore, RecordedEvent } from '@accord/event-store';
+import {
+  commitmentStreamId,
+  evolveCommitment,
+  initialCommitmentState,
+  type Commitment,
+  type CommitmentEvent,
+} from '@accord/commitments';
+import { recordedAs, type EventStore, type RecordedEvent } from '@accord/event-store';
 import { toCommitmentView, type CommitmentRow, type CommitmentView } from '@accord/projections';
 import { ProblemException } from '../http/problem';
 import { inSlices, SLICE_PAGE } from './slices';
@@ -20,7 +26,7 @@ export type Cutoff = { readonly revision: number } | { readonly asOf: string; re
  * A long stream is read in slices (slices.ts), so other requests are answered meanwhile.
  */
 export async function commitmentAt(store: EventStore, id: string, cutoff: Cutoff): Promise<CommitmentStateView> {
-  const streamId = `commitment-${id}`;
+  const streamId = commitmentStreamId(id);
   let state: Commitment = initialCommitmentState;
   let createdAt = '';
   let last: RecordedEvent | undefined;
@@ -32,7 +38,7 @@ export async function commitmentAt(store: EventStore, id: string, cutoff: Cutoff
       lastRevision = event.revision;
       if (cutoff && 'revision' in cutoff && event.revision > cutoff.revision) break reading;
       if (cutoff && 'asOf' in cutoff && eventInstant(event) > cutoff.asOfMs) break reading;
-      const next = evolveCommitment(state, event as unknown as CommitmentEvent);
+      const next = evolveCommitment(state, recordedAs<CommitmentEvent>(event));
       if (next.status === 'none') continue;
       if (state.status === 'none') createdAt = eventTime(event);
       state = next;

@@ -1,5 +1,7 @@
 import { eventInstant, readLogPages } from '@accord/audit';
 import {
+  agreementStreamId,
+  commitmentIdOf,
   evolveAgreement,
   evolveCommitment,
   initialAgreementState,
@@ -12,16 +14,17 @@ import {
 import {
   evolveSession,
   initialSessionState,
+  sessionIdOf,
   type ExistingSession,
   type Session,
   type SessionEvent,
 } from '@accord/committee';
-import type { EventStore } from '@accord/event-store';
+import { recordedAs, type EventStore } from '@accord/event-store';
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { EVENT_STORE } from '../event-store/event-store.module';
+import { EVENT_STORE } from '../infrastructure/event-store.module';
 import { ProblemException } from '../http/problem';
-import { awaitingPositionsIn, type Dashboard } from '../queries/session-and-dashboard.queries';
+import { awaitingPositionsIn, type Dashboard } from '../agreements/dashboard.queries';
 import { inSlices, SLICE_PAGE } from './slices';
 
 export interface DashboardAsOf extends Dashboard {
@@ -64,18 +67,18 @@ export class GetDashboardAsOfHandler implements IQueryHandler<GetDashboardAsOfQu
         position = event.position;
         const { streamId } = event;
         if (others.has(streamId)) continue;
-        if (streamId === `agreement-${agreementId}`) {
-          agreement = evolveAgreement(agreement, event as unknown as AgreementEvent);
-        } else if (streamId.startsWith('commitment-')) {
+        if (streamId === agreementStreamId(agreementId)) {
+          agreement = evolveAgreement(agreement, recordedAs<AgreementEvent>(event));
+        } else if (commitmentIdOf(streamId) !== undefined) {
           const next = evolveCommitment(
             commitments.get(streamId) ?? initialCommitmentState,
-            event as unknown as CommitmentEvent,
+            recordedAs<CommitmentEvent>(event),
           );
           if (next.status === 'none') continue;
           if (next.agreementId === agreementId) commitments.set(streamId, next);
           else others.add(streamId);
-        } else if (streamId.startsWith('session-')) {
-          const next = evolveSession(sessions.get(streamId) ?? initialSessionState, event as unknown as SessionEvent);
+        } else if (sessionIdOf(streamId) !== undefined) {
+          const next = evolveSession(sessions.get(streamId) ?? initialSessionState, recordedAs<SessionEvent>(event));
           if (next.status === 'none') continue;
           if (next.agreementId === agreementId) sessions.set(streamId, next);
           else others.add(streamId);

@@ -1,7 +1,7 @@
 import { EMPTY_LOG_DIGEST, hashOf, readLogPages, RunningDigest, type LogDigest } from '@accord/audit';
 import type { EventStore } from '@accord/event-store';
 import { Inject, Injectable } from '@nestjs/common';
-import { EVENT_STORE } from '../event-store/event-store.module';
+import { EVENT_STORE } from '../infrastructure/event-store.module';
 import { inSlices, SLICE_PAGE } from './slices';
 
 /**

@@ -1,5 +1,5 @@
 import { SqliteDb } from '@accord/projections';
-import { SqlApiState } from '../state/sql-api-state';
+import { SqlApiState } from '../infrastructure/state/sql-api-state';
 import { ApiKeys, KEY_RECHECK_MS, LAST_USED_EVERY_MS, LastAdminKeyError, type KeyCheck } from './api-keys.service';
 
 const T0 = Date.parse('2026-05-01T10:00:00Z');

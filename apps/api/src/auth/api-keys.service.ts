@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { parseInstant } from '@accord/audit';
-import type { ApiKeyRecord, ApiStateStore } from '../state/api-state.port';
+import type { ApiKeyRecord, ApiStateStore } from '../infrastructure/state/api-state.port';
 import { PARTY_ROLES, Principal, Role } from './principal';
 
 /**

@@ -1,31 +1,17 @@
-import {
-  Global,
-  Inject,
-  Injectable,
-  Logger,
-  Module,
-  OnApplicationBootstrap,
-  OnApplicationShutdown,
-} from '@nestjs/common';
+import { Global, Inject, Injectable, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import type { ApiConfig } from '../config/api-config';
-import { API_CONFIG } from '../config/api-config.provider';
-import { AdminKeysController } from '../admin/admin-keys.controller';
-import { IDEMPOTENCY } from '../commands/command-gateway';
-import { idempotencyProvider } from '../idempotency/idempotency.provider';
-import type { ApiStateStore } from '../state/api-state.port';
-import { leaveCheckpointsToTheStore, openApiState } from '../state/open-api-state';
+import type { ApiConfig } from '../infrastructure/api-config';
+import { API_CONFIG } from '../infrastructure/api-config.provider';
+import type { ApiStateStore } from '../infrastructure/state/api-state.port';
+import { API_STATE } from '../infrastructure/state/state.module';
 import { ApiKeys } from './api-keys.service';
 import { AuthGuard } from './auth.guard';
 
-export const API_STATE = Symbol('API_STATE');
-
 @Injectable()
-class AdminKeyBootstrap implements OnApplicationBootstrap, OnApplicationShutdown {
+class AdminKeyBootstrap implements OnApplicationBootstrap {
   constructor(
     @Inject(ApiKeys) private readonly keys: ApiKeys,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
-    @Inject(API_STATE) private readonly state: ApiStateStore,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -39,25 +25,11 @@ class AdminKeyBootstrap implements OnApplicationBootstrap, OnApplicationShutdown
       new Logger('Auth').warn('generated an admin key (printed once on stdout)');
     }
   }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.state.close();
-  }
 }
 
 @Global()
 @Module({
-  controllers: [AdminKeysController],
   providers: [
-    {
-      provide: API_STATE,
-      inject: [API_CONFIG],
-      useFactory: (config: ApiConfig) => {
-        const state = openApiState(config.storeUrl, config.readModelUrl);
-        leaveCheckpointsToTheStore(state.db, config.storeUrl);
-        return state;
-      },
-    },
     {
       provide: ApiKeys,
       inject: [API_STATE],
@@ -66,10 +38,9 @@ class AdminKeyBootstrap implements OnApplicationBootstrap, OnApplicationShutdown
           onTouchError: (error) => new Logger('Auth').warn(`could not record a key's last use: ${String(error)}`),
         }),
     },
-    idempotencyProvider(IDEMPOTENCY, API_STATE),
     { provide: APP_GUARD, useClass: AuthGuard },
     AdminKeyBootstrap,
   ],
-  exports: [ApiKeys, IDEMPOTENCY, API_STATE],
+  exports: [ApiKeys],
 })
 export class AuthModule {}

@@ -3,9 +3,9 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
-import type { CommandMeta } from '../commands/command-runner';
-import { CommandGateway } from '../commands/command-gateway';
-import { CommitmentCommandInput, CommitmentCommandMessage } from '../commands/commitment.command';
+import type { CommandMeta } from '../pipeline/command-runner';
+import { CommandGateway } from '../pipeline/command-gateway';
+import { CommitmentCommandInput, CommitmentCommandMessage } from './commitment.command';
 import { ApiCommand } from '../http/api-docs.decorators';
 import { uuid } from '../http/uuid';
 import {

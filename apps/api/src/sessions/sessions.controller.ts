@@ -5,9 +5,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { v5 as uuidv5 } from 'uuid';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
-import { CommandGateway } from '../commands/command-gateway';
-import type { CommandMeta } from '../commands/command-runner';
-import { SessionCommandInput, SessionCommandMessage } from '../commands/session.command';
+import { CommandGateway } from '../pipeline/command-gateway';
+import type { CommandMeta } from '../pipeline/command-runner';
+import { SessionCommandInput, SessionCommandMessage } from './session.command';
 import { ApiCommand } from '../http/api-docs.decorators';
 import { uuid } from '../http/uuid';
 import {

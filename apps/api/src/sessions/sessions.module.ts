@@ -1,13 +1,16 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { CommandsModule } from '../commands/commands.module';
-import { SessionCommandHandler } from '../commands/session.handler';
+import { PipelineModule } from '../pipeline/pipeline.module';
+import { WorkersModule } from '../workers/workers.module';
+import { SessionCommandHandler } from './session.handler';
+import { GetSessionHandler } from './session.queries';
+import { SessionReadsController } from './session-reads.controller';
 import { SessionsController } from './sessions.controller';
 
 /** The committee's sessions over HTTP; the command path is the one commitments take. */
 @Module({
-  imports: [CqrsModule, CommandsModule],
-  controllers: [SessionsController],
-  providers: [SessionCommandHandler],
+  imports: [CqrsModule, PipelineModule, WorkersModule],
+  controllers: [SessionsController, SessionReadsController],
+  providers: [SessionCommandHandler, GetSessionHandler],
 })
 export class SessionsModule {}

@@ -1,0 +1,43 @@
+import type { EventStore } from '@accord/event-store';
+import { openEventStore, redactStoreUrl } from '@accord/store-factory';
+import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { API_CONFIG } from './api-config.provider';
+import type { ApiConfig } from './api-config';
+
+export const EVENT_STORE = Symbol('EVENT_STORE');
+/** How often the API's SQLite WAL is checkpointed, off its request thread. */
+export const API_CHECKPOINT_EVERY_MS = 100;
+
+/**
+ * Closes the store after the HTTP server has stopped taking requests (Nest runs
+ * onApplicationShutdown after it disposes of the server), so in-flight appends finish.
+ */
+@Injectable()
+class EventStoreCloser implements OnApplicationShutdown {
+  private readonly logger = new Logger('EventStore');
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async onApplicationShutdown(signal?: string): Promise<void> {
+    await this.store.close();
+    this.logger.log({ msg: 'event store closed', signal });
+  }
+}
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: EVENT_STORE,
+      inject: [API_CONFIG],
+      useFactory: async (config: ApiConfig): Promise<EventStore> => {
+        // The API serves requests on one thread: SQLite's checkpoints run on another (decision 0011).
+        const store = await openEventStore(config.storeUrl, { sqliteCheckpointEveryMs: API_CHECKPOINT_EVERY_MS });
+        new Logger('EventStore').log({ msg: 'event store open', store: redactStoreUrl(config.storeUrl) });
+        return store;
+      },
+    },
+    EventStoreCloser,
+  ],
+  exports: [EVENT_STORE],
+})
+export class EventStoreModule {}

@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { CommandBus, Command } from '@nestjs/cqrs';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { v5 as uuidv5 } from 'uuid';
+import type { Principal } from '../auth/principal';
+import { ProblemException } from '../http/problem';
+import { CommandResponse, Idempotency } from './idempotency.service';
+import type { CommandMeta, CommandOutcome } from './command-runner';
+
+/** Namespace for ids derived from (principal, Idempotency-Key) and from creations. */
+const COMMAND_ID_NAMESPACE = 'b3a4c1e2-5d6f-4a7b-8c9d-0e1f2a3b4c5d';
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface CommandSpec {
+  /** 201 on success instead of 200. */
+  readonly creates: boolean;
+  /** The id of the agreement or commitment the command addresses (the response's `id`). */
+  readonly aggregateId: string;
+  readonly message: (meta: CommandMeta) => Command<CommandOutcome>;
+  /** Fields the success body carries besides the usual ones (an agenda item's `itemId`); they never replace those. */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+/** The success body of every command (docs: OpenAPI `CommandAccepted`). */
+export interface CommandAcceptedBody {
+  id: string;
+  revision: number;
+  position: number;
+  events: { type: string; revision: number }[];
+}
+
+export const IDEMPOTENCY = Symbol('IDEMPOTENCY');
+
+/** From HTTP to the CommandBus and back: headers to metadata, outcome to the response. */
+@Injectable()
+export class CommandGateway {
+  constructor(
+    private readonly bus: CommandBus,
+    @Inject(IDEMPOTENCY) private readonly idempotency: Idempotency,
+  ) {}
+
+  /** The id a creation gets when the client sends none: stable under an Idempotency-Key. */
+  newAggregateId(request: FastifyRequest, principal: Principal): string {
+    const key = idempotencyKeyOf(request);
+    return key ? uuidv5(`${principal.id}\n${key}\nid`, COMMAND_ID_NAMESPACE) : randomUUID();
+  }
+
+  async send(request: FastifyRequest, reply: FastifyReply, principal: Principal, spec: CommandSpec): Promise<void> {
+    const ifMatch = parseIfMatch(request.headers['if-match']);
+    const header = request.headers['x-correlation-id'];
+    if (header !== undefined && (typeof header !== 'string' || !CORRELATION_ID.test(header))) {
+      throw new ProblemException(
+        400,
+        'VALIDATION_FAILED',
+        'X-Correlation-Id must be 1-128 characters of A-Z a-z 0-9 . _ : -',
+      );
+    }
+    const correlationId = header ?? randomUUID();
+    const key = idempotencyKeyOf(request);
+    const commandId = key
+      ? uuidv5(`${principal.id}\n${key}`, COMMAND_ID_NAMESPACE)
+      : spec.creates
+        ? uuidv5(`${principal.id}\ncreate\n${spec.aggregateId}`, COMMAND_ID_NAMESPACE)
+        : randomUUID();
+    const meta: CommandMeta = {
+      commandId,
+      correlationId,
+      causationId: commandId,
+      actor: { id: principal.id, role: principal.role, party: principal.party ?? undefined },
+      now: new Date().toISOString(),
+      ifMatch,
+      creates: spec.creates,
+    };
+    const execute = async (): Promise<CommandResponse> => {
+      const outcome = await this.bus.execute(spec.message(meta));
+      const body: CommandAcceptedBody = {
+        ...spec.extra,
+        id: spec.aggregateId,
+        revision: outcome.revision,
+        position: outcome.position,
+        events: outcome.events.map((e) => ({ type: e.type, revision: e.revision })),
+      };
+      return { status: spec.creates ? 201 : 200, body, etag: `"${outcome.revision}"`, replayed: outcome.repeated };
+    };
+    const response = key
+      ? await this.idempotency.run(
+          principal,
+          key,
+          Idempotency.requestHash(request.method, routeOf(request), spec.aggregateId, request.body),
+          execute,
+          request.url,
+        )
+      : await execute();
+    void reply.header('x-correlation-id', correlationId);
+    if (response.etag) void reply.header('etag', response.etag);
+    // As Stripe and the IETF idempotency-key draft's implementers do: this answer is an
+    // earlier request's, and nothing was appended now.
+    if (response.replayed) void reply.header('idempotent-replayed', 'true');
+    if (response.status >= 400) void reply.header('content-type', 'application/problem+json; charset=utf-8');
+    void reply.status(response.status).send(response.body);
+  }
+}
+
+/** The route's pattern (`/commitments/:id/revise`), not the URL as sent. */
+function routeOf(request: FastifyRequest): string {
+  return request.routeOptions?.url ?? request.url.split('?')[0];
+}
+
+function idempotencyKeyOf(request: FastifyRequest): string | undefined {
+  const key = request.headers['idempotency-key'];
+  if (key === undefined) return undefined;
+  if (typeof key !== 'string' || !Idempotency.validKey(key)) {
+    throw new ProblemException(400, 'VALIDATION_FAILED', 'Idempotency-Key must be 1-255 visible ASCII characters');
+  }
+  return key;
+}
+
+/** `If-Match: "3"` (a strong or weak ETag) → 3; `*` → no check; anything else is refused. */
+export function parseIfMatch(header: string | string[] | undefined): number | undefined {
+  if (header === undefined || header === '*') return undefined;
+  const match = typeof header === 'string' ? /^\s*(?:W\/)?"?(-?\d{1,15})"?\s*$/.exec(header) : null;
+  if (!match) {
+    throw new ProblemException(400, 'VALIDATION_FAILED', 'If-Match must be an ETag this API gave, such as "3"', {
+      errors: [{ field: 'If-Match', messages: ['must be a revision in quotes, such as "3"'] }],
+    });
+  }
+  return Number(match[1]);
+}

@@ -1,0 +1,4 @@
+/** The read models' runner (a ProjectionRunner). */
+export const PROJECTIONS = Symbol('PROJECTIONS');
+/** The workers' own connection beside the store: read models and checkpoints (see openWorkersDb). */
+export const WORKERS_DB = Symbol('WORKERS_DB');
