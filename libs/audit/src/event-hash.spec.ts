@@ -93,8 +93,16 @@ describe('computeEventHash against the reference', () => {
       { ...base, id: undefined as unknown as string, metadata: { f: () => 1 } },
       { ...base, metadata: Object.assign(Object.create({ inherited: 1, toJSON: () => 'no' }), { own: 1, hash: 'h' }) },
       { ...base, position: 7, recordedAt: 'then', metadata: {} } as Parameters<typeof computeEventHash>[0],
+      // Not objects at all: spread into an object as the reference spreads them.
+      { ...base, metadata: 'ab' as unknown as Record<string, unknown> },
+      { ...base, metadata: 5 as unknown as Record<string, unknown> },
     ];
     for (const event of odd) expect(computeEventHash(event)).toBe(reference(event));
+    for (const metadata of [null, undefined]) {
+      const event = { ...base, metadata: metadata as unknown as Record<string, unknown> };
+      expect(() => reference(event)).toThrow(TypeError);
+      expect(() => computeEventHash(event)).toThrow(TypeError);
+    }
     expect(() => computeEventHash({ ...base, revision: NaN, metadata: {} })).toThrow('NaN is not allowed');
   });
 });

@@ -33,8 +33,10 @@ export function computeEventHash(event: HashedFields): string {
  */
 function canonicalEvent(event: HashedFields): string {
   const metadata = event.metadata as Record<string, unknown>;
-  if (typeof metadata !== 'object' || metadata === null || Object.hasOwn(metadata, 'toJSON')) {
-    // Shapes no store hands out: the plain way.
+  // Metadata with its own toJSON (no store hands one out) is what canonicalize calls it with:
+  // the plain way. Every other value, whatever its type, the member-by-member way writes alike
+  // (null and undefined throw a TypeError either way).
+  if (Object.hasOwn(metadata, 'toJSON')) {
     const { hash: _hash, ...rest } = metadata;
     const canonical = canonicalJson({
       streamId: event.streamId,
@@ -45,8 +47,8 @@ function canonicalEvent(event: HashedFields): string {
       data: event.data,
       metadata: rest,
     });
-    if (canonical === undefined) throw new TypeError(`Event ${event.id} cannot be canonicalised`);
-    return canonical;
+    // An object literal always has a canonical text.
+    return canonical!;
   }
   const members = [
     canonicalMember('data', event.data),
@@ -84,7 +86,7 @@ export function storedEventHash(event: StoredEvent): string | undefined {
   const text = event.metadataJson;
   const member = `"hash":${JSON.stringify(hash)}`;
   const at = text.indexOf(member);
-  if (at < 0) return undefined;
+  if (at === -1) return undefined;
   const end = at + member.length;
   const metadata =
     text[at - 1] === ','
