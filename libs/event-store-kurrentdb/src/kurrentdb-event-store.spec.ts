@@ -19,7 +19,7 @@ import {
   readWholeLog,
   until,
 } from '@accord/event-store/conformance/event-store.conformance';
-import { KurrentDbEmulator } from './kurrentdb-emulator';
+import { KurrentDbEmulator } from './testing';
 import { KurrentDbEventStore, type KurrentDbEventStoreOptions } from './kurrentdb-event-store';
 import { KurrentDbError } from './kurrentdb-event-store.errors';
 import { ACCORD_METADATA_KEY } from './kurrentdb-mapping';

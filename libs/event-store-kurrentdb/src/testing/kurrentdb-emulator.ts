@@ -45,7 +45,7 @@ import type {
   ReadStreamOptions,
   SubscribeToAllOptions,
 } from '@kurrent/kurrentdb-client';
-import type { KurrentDbClientLike } from './kurrentdb-event-store';
+import type { KurrentDbClientLike } from '../kurrentdb-event-store';
 
 export interface KurrentDbEmulatorOptions {
   /** Bytes of event data one append may carry: KurrentDB's MaxAppendSize, 1 MiB unless configured. */
