@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import type { EventStore, NewEvent, RecordedEvent } from '@accord/event-store';
 import { PostgresEventStore } from '@accord/event-store-postgres';
 import { SqliteEventStore } from '@accord/event-store-sqlite';
-import { PostgresDb, ProjectionRunner, SqliteDb, type Projection, type SqlDb } from '@accord/projections';
+import { PostgresDb, SqliteDb, type SqlDb } from '@accord/sql';
+import { ProjectionRunner, type Projection } from '@accord/projection-runner';
 import { commitmentStream } from './support/log-generator';
 
 export interface PeerFigure {

@@ -11,7 +11,8 @@
 import { availableParallelism } from 'node:os';
 import { verifyLog, verifyLogInWorkers, type VerifyReport } from '@accord/audit';
 import type { EventStore, RecordedEvent } from '@accord/event-store';
-import { allProjections, ProjectionRunner } from '@accord/projections';
+import { allProjections } from '@accord/read-models';
+import { ProjectionRunner } from '@accord/projection-runner';
 import { openEventStore } from '@accord/store-factory';
 import { openApiState } from '../apps/api/src/infrastructure/state/open-api-state';
 import { appendRun } from '../apps/cli/src/store.command';

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RecordedEvent } from '@accord/event-store';
-import type { SqlDb } from '@accord/projections';
+import type { SqlDb } from '@accord/sql';
 import { Workers } from '../apps/api/src/workers/workers.module';
 import { openSideDb } from '../apps/api/src/infrastructure/state/open-api-state';
 import { foldCommitments, foldSessions } from './support/independent-fold';

@@ -1,11 +1,11 @@
 import { userInfo } from 'node:os';
+import { allProjections } from '@accord/read-models';
 import {
-  allProjections,
   ProjectionRunner,
   RebuildFailedError,
   SkipRefusedError,
   UnknownProjectionError,
-} from '@accord/projections';
+} from '@accord/projection-runner';
 import { headPosition } from '@accord/event-store';
 import { DEFAULT_STORE_URL, openEventStore } from '@accord/store-factory';
 import { Command } from 'commander';

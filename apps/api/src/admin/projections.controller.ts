@@ -5,7 +5,7 @@ import {
   UnknownProjectionError,
   type ProjectionRunner,
   type RecordedSkip,
-} from '@accord/projections';
+} from '@accord/projection-runner';
 import { headPosition, type EventStore } from '@accord/event-store';
 import { IsBoolean, IsInt, IsNotEmpty, IsOptional, IsString, MaxLength, Min } from 'class-validator';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';

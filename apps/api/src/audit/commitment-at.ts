@@ -7,7 +7,7 @@ import {
   type CommitmentEvent,
 } from '@accord/commitments';
 import { recordedAs, type EventStore, type RecordedEvent } from '@accord/event-store';
-import { toCommitmentView, type CommitmentRow, type CommitmentView } from '@accord/projections';
+import { toCommitmentView, type CommitmentRow, type CommitmentView } from '@accord/read-models';
 import { ProblemException } from '../http/problem';
 import { inSlices, SLICE_PAGE } from './slices';
 

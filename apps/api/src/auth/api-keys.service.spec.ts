@@ -1,4 +1,4 @@
-import { SqliteDb } from '@accord/projections';
+import { SqliteDb } from '@accord/sql';
 import { SqlApiState } from '../infrastructure/state/sql-api-state';
 import { ApiKeys, KEY_RECHECK_MS, LAST_USED_EVERY_MS, LastAdminKeyError, type KeyCheck } from './api-keys.service';
 

@@ -1,5 +1,5 @@
-import type { HistoryEntry } from '@accord/projections';
-import { toCommitmentView, type CommitmentRow, type CommitmentView } from '@accord/projections';
+import type { HistoryEntry } from '@accord/read-models';
+import { toCommitmentView, type CommitmentRow, type CommitmentView } from '@accord/read-models';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { ProblemException } from '../http/problem';
 import type { ListCommitmentsQueryDto } from './commitment-query.dto';

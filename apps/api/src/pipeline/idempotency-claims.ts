@@ -1,4 +1,4 @@
-import type { SqlDb } from '@accord/projections';
+import type { SqlDb } from '@accord/sql';
 
 /** A claim on (principal, Idempotency-Key): pending while its command runs, then its answer. */
 export interface IdempotencyClaim {

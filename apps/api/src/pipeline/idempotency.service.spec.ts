@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteDb } from '@accord/projections';
+import { SqliteDb } from '@accord/sql';
 import type { Principal } from '../auth/principal';
 import { ProblemException } from '../http/problem';
 import { IdempotencyClaims } from './idempotency-claims';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { InMemoryEventStore } from '@accord/event-store';
 import { until } from '@accord/event-store/conformance/event-store.conformance';
-import { Checkpoints, FailureLog, SqliteDb } from '@accord/projections';
+import { Checkpoints, FailureLog } from '@accord/projection-runner';
+import { SqliteDb } from '@accord/sql';
 import { Logger } from '@nestjs/common';
 import type { CommandBus } from '@nestjs/cqrs';
 import { CommitteeProcessManager } from './committee-process-manager';

@@ -7,7 +7,13 @@ import {
 } from '@accord/committee';
 import { DomainError, type Actor } from '@accord/commitments';
 import type { EventStore, RecordedEvent } from '@accord/event-store';
-import { failureAt, LogFollower, type Checkpoints, type EventFailure, type FailureLog } from '@accord/projections';
+import {
+  failureAt,
+  LogFollower,
+  type Checkpoints,
+  type EventFailure,
+  type FailureLog,
+} from '@accord/projection-runner';
 import { Logger } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { v5 as uuidv5 } from 'uuid';

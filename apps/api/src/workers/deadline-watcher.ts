@@ -1,5 +1,7 @@
 import { DomainError, type Actor } from '@accord/commitments';
-import { findPastDue, type ProjectionRunner, type SqlDb } from '@accord/projections';
+import { findPastDue } from '@accord/read-models';
+import { type ProjectionRunner } from '@accord/projection-runner';
+import { type SqlDb } from '@accord/sql';
 import { Logger } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { v5 as uuidv5 } from 'uuid';

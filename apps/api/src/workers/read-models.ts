@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ProjectionRunner, SqlDb, Tables } from '@accord/projections';
+import type { ProjectionRunner, Tables } from '@accord/projection-runner';
+import type { SqlDb } from '@accord/sql';
 import { API_STATE } from '../infrastructure/state/state.module';
 import type { ApiConfig } from '../infrastructure/api-config';
 import { API_CONFIG } from '../infrastructure/api-config.provider';

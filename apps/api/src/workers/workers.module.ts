@@ -1,12 +1,7 @@
 import type { EventStore } from '@accord/event-store';
-import {
-  allProjections,
-  Checkpoints,
-  FailureLog,
-  ProjectionFailedError,
-  ProjectionRunner,
-  type SqlDb,
-} from '@accord/projections';
+import { allProjections } from '@accord/read-models';
+import { Checkpoints, FailureLog, ProjectionFailedError, ProjectionRunner } from '@accord/projection-runner';
+import { type SqlDb } from '@accord/sql';
 import {
   BeforeApplicationShutdown,
   Inject,

@@ -1,4 +1,4 @@
-import type { EventFailure, ProjectionRunner } from '@accord/projections';
+import type { EventFailure, ProjectionRunner } from '@accord/projection-runner';
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { CommitteeProcessManager } from '../../workers/committee-process-manager';

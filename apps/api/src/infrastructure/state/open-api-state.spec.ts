@@ -7,7 +7,7 @@ import {
   TEST_PG_URL,
   testSchemaName,
 } from '@accord/event-store-postgres/postgres-test-database';
-import { PostgresDb, SqliteDb } from '@accord/projections';
+import { PostgresDb, SqliteDb } from '@accord/sql';
 import { leaveCheckpointsToTheStore, openSideDb, openWorkersDb } from './open-api-state';
 
 describe('the databases beside a SQLite store', () => {

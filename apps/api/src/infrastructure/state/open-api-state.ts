@@ -1,4 +1,4 @@
-import { PostgresDb, SqliteDb, type SqlDb } from '@accord/projections';
+import { PostgresDb, SqliteDb, type SqlDb } from '@accord/sql';
 import { parseStoreUrl, postgresTarget, StoreUrlError } from '@accord/store-factory';
 import { SqlApiState } from './sql-api-state';
 

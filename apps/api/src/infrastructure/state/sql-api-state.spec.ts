@@ -7,7 +7,7 @@ import {
   TEST_PG_URL,
   testSchemaName,
 } from '@accord/event-store-postgres/postgres-test-database';
-import { PostgresDb, SqliteDb, type SqlDb } from '@accord/projections';
+import { PostgresDb, SqliteDb, type SqlDb } from '@accord/sql';
 import { hashKey } from '../../auth/api-keys.service';
 import { SqlApiState } from './sql-api-state';
 

@@ -1,4 +1,4 @@
-import { SqliteDb, type SqlDb } from '@accord/projections';
+import { SqliteDb, type SqlDb } from '@accord/sql';
 import type { ApiKeyRecord, ApiStateStore } from './api-state.port';
 
 interface KeyRow {

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '@accord/event-store';
-import type { SqlDb, SqlRunner } from './sql/sql-db';
+import type { SqlDb, SqlRunner } from '@accord/sql';
 
 /** The event a follower (a read model's generation, the process manager) stopped on, and why. */
 export interface EventFailure {

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { GET_CHECKPOINT_SQL, SET_CHECKPOINT_SQL } from '../checkpoints';
+import { GET_CHECKPOINT_SQL, SET_CHECKPOINT_SQL } from './checkpoints';
 
 /** One member's share of a batch: where its checkpoint must be, and the statements that write its rows. */
 export interface MemberWrite {

@@ -6,8 +6,8 @@ import {
   type CommitmentEvent,
 } from '@accord/commitments';
 import { recordedAs, type RecordedEvent } from '@accord/event-store';
-import { jsonColumn, type Projection, type Row, type Tables } from './projection';
-import { quote, type SqlRunner } from './sql/sql-db';
+import { jsonColumn, type Projection, type Row, type Tables } from '@accord/projection-runner';
+import { quote, type SqlRunner } from '@accord/sql';
 
 /** A commitment as `GET /commitments` serves it. */
 export interface CommitmentView {

@@ -6,7 +6,7 @@ import {
   type AgreementEvent,
 } from '@accord/commitments';
 import { recordedAs } from '@accord/event-store';
-import { jsonColumn, type Projection } from './projection';
+import { jsonColumn, type Projection } from '@accord/projection-runner';
 
 /** Each agreement: its parties and domains, as registered and amended. */
 export const agreementsProjection: Projection = {

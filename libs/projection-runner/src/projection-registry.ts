@@ -1,5 +1,5 @@
 import { tablesOf, type Projection, type Tables } from './projection';
-import type { SqlDb, SqlRunner } from './sql/sql-db';
+import type { SqlDb, SqlRunner } from '@accord/sql';
 
 export interface RegistryEntry {
   readonly name: string;

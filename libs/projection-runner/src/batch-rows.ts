@@ -1,5 +1,5 @@
 import type { Row, Rows, Tables } from './projection';
-import { quote, upsertSql, type SqlRunner, type TableSpec } from './sql/sql-db';
+import { quote, upsertSql, type SqlRunner, type TableSpec } from '@accord/sql';
 
 /** Keys per `SELECT … IN (…)` and rows per INSERT: powers of two, so a few prepared statements serve every batch. */
 const LARGEST_CHUNK = 256;

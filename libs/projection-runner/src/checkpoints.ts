@@ -1,4 +1,4 @@
-import type { SqlDb, SqlRunner } from './sql/sql-db';
+import type { SqlDb, SqlRunner } from '@accord/sql';
 
 export const CHECKPOINTS_DDL = `CREATE TABLE IF NOT EXISTS checkpoints (
   name TEXT PRIMARY KEY,

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '@accord/event-store';
-import type { TableSpec } from './sql/sql-db';
+import type { TableSpec } from '@accord/sql';
 
 /**
  * A row by column. A column holding an object or array is stored as its JSON, so a

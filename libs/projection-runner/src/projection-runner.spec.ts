@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { SqliteEventStore } from '@accord/event-store-sqlite';
 import { jsonColumn, type Projection } from './projection';
 import { ProjectionRunner } from './projection-runner';
-import { SqliteBuildWriter } from './sql/sqlite-build-writer';
-import { SqliteDb } from './sql/sqlite-db';
+import { SqliteBuildWriter } from './sqlite-build-writer';
+import { SqliteDb } from '@accord/sql';
 
 /** Counts events per stream; version 2 counts them twice, so each version's rows are recognisable. */
 const counter = (version: number): Projection => ({

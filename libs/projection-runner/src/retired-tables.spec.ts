@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProjectionRegistry } from './projection-registry';
 import { RetiredTables } from './retired-tables';
-import { BACKGROUND_NICE, SqliteBuildWriter } from './sql/sqlite-build-writer';
-import { SqliteDb } from './sql/sqlite-db';
+import { BACKGROUND_NICE, SqliteBuildWriter } from './sqlite-build-writer';
+import { SqliteDb } from '@accord/sql';
 
 describe('RetiredTables: the tables of swapped-out generations, dropped in the background', () => {
   let dir: string;

@@ -1,6 +1,6 @@
 import { evolveSession, initialSessionState, sessionIdOf, type Session, type SessionEvent } from '@accord/committee';
 import { recordedAs } from '@accord/event-store';
-import { jsonColumn, type Projection } from './projection';
+import { jsonColumn, type Projection } from '@accord/projection-runner';
 
 /** Each committee session: agenda, attendance, positions, decisions and deferrals. */
 export const sessionsProjection: Projection = {

@@ -1,6 +1,6 @@
 import type { ProjectionRegistry } from './projection-registry';
-import { quote, type SqlDb } from './sql/sql-db';
-import type { SqliteBuildWriter } from './sql/sqlite-build-writer';
+import { quote, type SqlDb } from '@accord/sql';
+import type { SqliteBuildWriter } from './sqlite-build-writer';
 
 export interface RetiredTablesOptions {
   /**

@@ -5,9 +5,9 @@ import { checkpointName, GenerationGroup, setupTables, type Member } from './gen
 import { tablesOf, type Projection, type Tables } from './projection';
 import { ProjectionRegistry } from './projection-registry';
 import { RetiredTables } from './retired-tables';
-import type { SqlDb } from './sql/sql-db';
-import { SqliteBuildWriter } from './sql/sqlite-build-writer';
-import { SqliteDb } from './sql/sqlite-db';
+import type { SqlDb } from '@accord/sql';
+import { SqliteBuildWriter } from './sqlite-build-writer';
+import { SqliteDb } from '@accord/sql';
 
 export interface ProjectionStatus {
   readonly name: string;

@@ -15,9 +15,9 @@ import { SqliteEventStore } from '@accord/event-store-sqlite';
 import { storableText } from './failures';
 import type { Projection } from './projection';
 import { RebuildFailedError, ProjectionRunner, type ProjectionStatus } from './projection-runner';
-import { PostgresDb } from './sql/postgres-db';
-import type { SqlDb } from './sql/sql-db';
-import { SqliteDb } from './sql/sqlite-db';
+import { PostgresDb } from '@accord/sql';
+import type { SqlDb } from '@accord/sql';
+import { SqliteDb } from '@accord/sql';
 
 /** A store, the database beside it, and the event that one projection cannot take there. */
 interface Fixture {

@@ -1,7 +1,7 @@
 import { evolveCommitment, initialCommitmentState, type Commitment, type CommitmentEvent } from '@accord/commitments';
 import { recordedAs, type RecordedEvent } from '@accord/event-store';
 import { commitmentOfEvent, occurredAt } from './commitments.projection';
-import { jsonColumn, type Projection } from './projection';
+import { jsonColumn, type Projection } from '@accord/projection-runner';
 
 export interface HistoryEntry {
   revision: number;

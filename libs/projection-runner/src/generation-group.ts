@@ -5,8 +5,8 @@ import { failureAt, type EventFailure, type FailureLog } from './failures';
 import { LogFollower } from './log-follower';
 import type { Projection, Tables } from './projection';
 import type { ProjectionRegistry, RegistryEntry } from './projection-registry';
-import { createTableSql, type SqlDb, type SqlRunner, type TableSpec } from './sql/sql-db';
-import type { SqliteBuildWriter, WriteOutcome } from './sql/sqlite-build-writer';
+import { createTableSql, type SqlDb, type SqlRunner, type TableSpec } from '@accord/sql';
+import type { SqliteBuildWriter, WriteOutcome } from './sqlite-build-writer';
 
 export const checkpointName = (name: string, version: number, generation: number) =>
   `projection:${name}:v${version}:g${generation}`;

@@ -1,0 +1,3 @@
+export * from './sql-db';
+export * from './sqlite-db';
+export * from './postgres-db';
