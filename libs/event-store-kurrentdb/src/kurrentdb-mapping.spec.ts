@@ -6,6 +6,7 @@ import {
   EVENT_TYPE,
   MaxAppendSizeExceededError,
   NO_STREAM,
+  NotLeaderError,
   START,
   STREAM_EXISTS,
   STREAM_NAME,
@@ -34,9 +35,11 @@ import {
   fromServerStreamName,
   fromWrongExpectedVersion,
   fromStoredMetadata,
+  isNotLeader,
   isUnavailable,
   logFilter,
   positionOf,
+  streamPositionOf,
   toAppendStreamState,
   toEventData,
   toPosition,
@@ -129,6 +132,17 @@ describe('positions', () => {
       77,
     );
     expect(() => positionOf({ event: { ...event, position: undefined } as KurrentRecordedEvent })).toThrow(
+      /without a position/,
+    );
+  });
+
+  it('takes a stream read’s position when the server gave one, and none for Position.End (servers before 22.6)', () => {
+    const event = asRead(toEventData({ id: randomUUID(), type: 'T', data: {} }, randomUUID()));
+    const end = 2n ** 64n - 1n;
+    expect(streamPositionOf({ event })).toBe(5120);
+    expect(streamPositionOf({ event: { ...event, position: { commit: end, prepare: end } } })).toBeUndefined();
+    expect(streamPositionOf({ event: { ...event, position: undefined } as KurrentRecordedEvent })).toBeUndefined();
+    expect(() => positionOf({ event: { ...event, position: { commit: end, prepare: end } } })).toThrow(
       /without a position/,
     );
   });
@@ -296,6 +310,34 @@ describe('errors', () => {
     expect(mapped).toBeInstanceOf(KurrentDbError);
     expect(mapped).toMatchObject({ code: 'STORE_UNAVAILABLE', cause: error });
     expect(mapped.message).toMatch(/^KurrentDB at kurrentdb:\/\/db:2113 is unavailable \(append to thing-1\): /);
+  });
+
+  it('maps NotLeaderError to STORE_UNAVAILABLE naming the leader and nodePreference=leader', () => {
+    const error = new NotLeaderError({
+      message: 'not leader',
+      metadata: { 'leader-endpoint-host': 'node2', 'leader-endpoint-port': '2113' },
+    } as never);
+    expect(isNotLeader(error)).toBe(true);
+    expect(isNotLeader(new UnavailableError())).toBe(false);
+    const mapped = toStoreError(error, 'append to thing-1');
+    expect(mapped).toMatchObject({ code: 'STORE_UNAVAILABLE', cause: error });
+    expect(mapped.message).toMatch(/not the leader \(the leader is node2:2113\).*nodePreference=leader/);
+  });
+
+  it.each<[string, Error]>([
+    [
+      'the UnknownError client 1.3.1 makes of MaximumAppendEventSizeExceeded',
+      new UnknownError(undefined, 'Could not recognize MaximumAppendEventSizeExceeded'),
+    ],
+    [
+      'the server’s own sentence (unary append)',
+      grpcError(3, '3 INVALID_ARGUMENT: Event with Id: x, Size: 200, exceeds Maximum Append Event Size of 100.'),
+    ],
+    ['a gRPC message over the server’s limit', grpcError(8, 'Received message larger than max')],
+  ])('maps %s to InvalidAppendError', (_name, error) => {
+    const mapped = toStoreError(error, 'append to thing-1');
+    expect(mapped).toBeInstanceOf(InvalidAppendError);
+    expect(mapped.message).toMatch(/larger than the server accepts \(MaxAppendEventSize/);
   });
 
   it('maps an append over the server’s size limit to InvalidAppendError', () => {

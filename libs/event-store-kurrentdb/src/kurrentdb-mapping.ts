@@ -120,13 +120,29 @@ export function toReadPosition(after: number): ReadPosition {
   return { commit: at, prepare: at };
 }
 
-/** The commit position of an event read from a stream or from `$all`. */
-export function positionOf(resolved: ResolvedEvent | AllStreamResolvedEvent): number {
+/**
+ * What a server reports for "no position": servers before 22.6 read streams without the
+ * events' places in `$all`, and the client yields Position.End (2^64 - 1) for them.
+ */
+const NO_POSITION = 2n ** 63n;
+
+/**
+ * The commit position of an event read from a stream, when the server reported one.
+ * Servers before 22.6 (and any server, for events written in explicit transactions) read
+ * streams without positions: undefined, and the caller must look the position up in `$all`.
+ */
+export function streamPositionOf(resolved: ResolvedEvent | AllStreamResolvedEvent): number | undefined {
   const commit = resolved.event?.position?.commit ?? resolved.commitPosition;
-  if (commit === undefined) {
+  return commit === undefined || commit >= NO_POSITION ? undefined : toPosition(commit);
+}
+
+/** The commit position of an event read from `$all`, which always carries one. */
+export function positionOf(resolved: ResolvedEvent | AllStreamResolvedEvent): number {
+  const commit = resolved.commitPosition ?? resolved.event?.position?.commit;
+  if (commit === undefined || commit >= NO_POSITION) {
     throw new KurrentDbError(
       'UNEXPECTED_RESPONSE',
-      `KurrentDB returned event ${resolved.event?.id} without a position`,
+      `KurrentDB returned event ${resolved.event?.id} of $all without a position`,
     );
   }
   return toPosition(commit);
@@ -245,7 +261,14 @@ export function toRecordedEvent(event: KurrentRecordedEvent, position: number, n
 // ---------------------------------------------------------------- errors
 
 /** gRPC status codes, as raw `@grpc/grpc-js` errors carry them when the client does not convert them. */
-const GRPC = { CANCELLED: 1, DEADLINE_EXCEEDED: 4, PERMISSION_DENIED: 7, UNAVAILABLE: 14, UNAUTHENTICATED: 16 };
+const GRPC = {
+  CANCELLED: 1,
+  DEADLINE_EXCEEDED: 4,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16,
+};
 
 /**
  * The client's wrong-expected-version error as the port's error, naming the actual
@@ -265,6 +288,23 @@ export function fromWrongExpectedVersion(
     return new DuplicateEventIdError(streamId, firstEventId);
   }
   return new WrongExpectedRevisionError(streamId, expected, actual);
+}
+
+/** A node that is not the leader refused a request that must run on the leader; the client reconnects to the leader. */
+export function isNotLeader(error: unknown): error is NotLeaderError {
+  return error instanceof NotLeaderError;
+}
+
+/**
+ * The server refused an append for its size in a way client 1.3.1 does not turn into
+ * MaxAppendSizeExceededError: one event over MaxAppendEventSize (servers from 25.0; an
+ * UnknownError naming MaximumAppendEventSizeExceeded, or the server's own sentence), or a
+ * gRPC message over what the server receives (RESOURCE_EXHAUSTED).
+ */
+function isAppendTooLarge(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if ((error as { code?: unknown }).code === GRPC.RESOURCE_EXHAUSTED) return true;
+  return /MaximumAppendEventSizeExceeded|Maximum Append Event Size/i.test(error.message);
 }
 
 /** True for failures after which the outcome of a request is unknown and a retry may succeed. */
@@ -294,6 +334,14 @@ export function isUnavailable(error: unknown): boolean {
 export function toStoreError(error: unknown, operation: string, target = 'KurrentDB'): Error {
   if (error instanceof EventStoreError) return error;
   const detail = error instanceof Error ? error.message || error.constructor.name : String(error);
+  if (isNotLeader(error)) {
+    const leader = error.leader ? `${error.leader.address}:${error.leader.port}` : 'unknown';
+    return new KurrentDbError(
+      'STORE_UNAVAILABLE',
+      `${target} is unavailable (${operation}): the node is not the leader (the leader is ${leader}), and still was not after the client reconnected; connect with nodePreference=leader`,
+      { cause: error },
+    );
+  }
   if (isUnavailable(error)) {
     return new KurrentDbError('STORE_UNAVAILABLE', `${target} is unavailable (${operation}): ${detail}`, {
       cause: error,
@@ -301,7 +349,12 @@ export function toStoreError(error: unknown, operation: string, target = 'Kurren
   }
   if (error instanceof MaxAppendSizeExceededError) {
     return new InvalidAppendError(
-      `${operation}: the batch is larger than the server's maximum append size of ${error.maxAppendSize} bytes`,
+      `${operation}: the batch is larger than the server's maximum append size of ${error.maxAppendSize} bytes (MaxAppendSize; the server counts data, metadata and twice the type's length of each event)`,
+    );
+  }
+  if (isAppendTooLarge(error)) {
+    return new InvalidAppendError(
+      `${operation}: an event is larger than the server accepts (MaxAppendEventSize, or gRPC's message limit): ${detail}`,
     );
   }
   const code = (error as { code?: unknown } | null)?.code;
