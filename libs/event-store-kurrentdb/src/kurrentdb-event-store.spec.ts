@@ -45,10 +45,14 @@ if (!url) {
  * KURRENTDB_MAX_APPEND_SIZE=8388608 (the default limit is 1 MiB of event data per append).
  */
 (url ? describe : describe.skip)('KurrentDB server at KURRENTDB_URL', () => {
-  describeEventStoreConformance('kurrentdb', async () => {
-    const store = await KurrentDbEventStore.open(url as string, { namespace: freshNamespace(), pollIntervalMs: 250 });
-    return { store, dispose: () => store.close() };
-  });
+  describeEventStoreConformance(
+    'kurrentdb',
+    async () => {
+      const store = await KurrentDbEventStore.open(url as string, { namespace: freshNamespace(), pollIntervalMs: 250 });
+      return { store, dispose: () => store.close() };
+    },
+    { headPosition: true },
+  );
 });
 
 // ------------------------------------------------------------------ against the emulator
@@ -59,11 +63,15 @@ describe('KurrentDbEventStore on the in-process emulator (the adapter’s logic,
   const server = new KurrentDbEmulator({ maxAppendSize: 8 * 1024 * 1024 });
   const otherApplication = server.client();
 
-  describeEventStoreConformance('kurrentdb adapter on the KurrentDB emulator', async () => {
-    await otherApplication.appendToStream(`invoice-${randomUUID()}`, jsonEvent({ type: 'InvoiceSent', data: {} }));
-    const store = new KurrentDbEventStore(server.client(), { namespace: freshNamespace(), pollIntervalMs: 100 });
-    return { store, dispose: () => store.close() };
-  });
+  describeEventStoreConformance(
+    'kurrentdb adapter on the KurrentDB emulator',
+    async () => {
+      await otherApplication.appendToStream(`invoice-${randomUUID()}`, jsonEvent({ type: 'InvoiceSent', data: {} }));
+      const store = new KurrentDbEventStore(server.client(), { namespace: freshNamespace(), pollIntervalMs: 100 });
+      return { store, dispose: () => store.close() };
+    },
+    { headPosition: true },
+  );
 });
 
 describe('KurrentDbEventStore', () => {

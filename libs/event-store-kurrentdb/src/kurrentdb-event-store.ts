@@ -6,12 +6,14 @@ import {
   KurrentDBClient,
   StreamNotFoundError,
   WrongExpectedVersionError,
+  streamNameFilter,
 } from '@kurrent/kurrentdb-client';
 import type {
   AllStreamResolvedEvent,
   AllStreamSubscription,
   Filter,
   RecordedEvent as KurrentRecordedEvent,
+  ReadPosition,
   ReadStreamOptions as KurrentReadStreamOptions,
 } from '@kurrent/kurrentdb-client';
 import {
@@ -41,9 +43,11 @@ import {
   belongsToStore,
   describeTarget,
   fromWrongExpectedVersion,
+  isNotLeader,
   isUnavailable,
   logFilter,
   positionOf,
+  streamPositionOf,
   toAppendStreamState,
   toEventData,
   toReadPosition,
@@ -54,6 +58,7 @@ import {
   validateNamespace,
 } from './kurrentdb-mapping';
 import { planLogRead, planStreamRead } from './kurrentdb-read-plan';
+import { RecordPositions } from './kurrentdb-record-positions';
 import { RecentEventIds, checkRepeatAgainstTail } from './kurrentdb-repeat-check';
 
 /** The part of the official client the adapter uses; a test can hand in a double. */
@@ -87,10 +92,25 @@ export interface KurrentDbEventStoreOptions {
   readonly target?: string;
 }
 
+/**
+ * An event read from a stream. `position` is undefined when the server did not report
+ * it (servers before 22.6): `event.position` is then a placeholder until positioned()
+ * looks the position up in `$all`, which it does before any event reaches a caller.
+ */
 interface ReadBack {
   readonly raw: KurrentRecordedEvent;
   readonly event: RecordedEvent;
+  readonly position: number | undefined;
 }
+
+/** How often a request refused by a node that is not the leader is sent again (the client reconnects to the leader meanwhile). */
+const LEADER_ATTEMPTS = 3;
+/** Events per pass while a read of `$all` scans up to its `after` from an earlier record. */
+const SCAN_PASS = 1000;
+/** The longest pause before a dropped doorbell (the live subscription that wakes followers) is opened again. */
+const DOORBELL_RETRY_MS = 1000;
+/** Events per pass of a backwards search of `$all`. */
+const SEARCH_PASS = 100;
 
 /**
  * The event-store port on KurrentDB (formerly EventStoreDB), through the official client.
@@ -106,6 +126,8 @@ export class KurrentDbEventStore implements EventStore {
   private readonly window: number;
   private readonly target: string;
   private readonly recentIds: RecentEventIds;
+  /** Positions seen in `$all`: where a read can start when asked for one after a position that is no record's. */
+  private readonly records = new RecordPositions();
   private readonly notifier = new AppendNotifier();
   private readonly subscriptions = new Set<Subscription>();
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -182,6 +204,17 @@ export class KurrentDbEventStore implements EventStore {
     return this.track(this.readLog(plan.after, plan.maxCount));
   }
 
+  /** The position of this store's last event in `$all` (0 when it has none): a backwards read from the end. */
+  async headPosition(): Promise<number> {
+    if (this.closed) throw new StoreClosedError();
+    const head = this.lastPositionBefore(END, this.filter, (raw) => belongsToStore(raw, this.namespace));
+    return this.track(
+      head.catch((error: unknown) => {
+        throw toStoreError(error, 'read the head of $all', this.target);
+      }),
+    );
+  }
+
   /**
    * Pages `$all` after the last position delivered (so nothing is skipped or repeated
    * across catch-up and live), and sleeps between pages until a live `subscribeToAll`
@@ -200,7 +233,11 @@ export class KurrentDbEventStore implements EventStore {
         waitForAppend: (_after, signal) => {
           if (this.rings !== ringsAtRead) return Promise.resolve();
           this.startDoorbell();
-          return this.notifier.wait(signal, this.pollIntervalMs);
+          // Without a doorbell (it dropped), sleep only until it may be rung again.
+          const sleep = this.doorbell
+            ? this.pollIntervalMs
+            : Math.min(this.pollIntervalMs, Math.max(0, this.doorbellRetryAt - Date.now()));
+          return this.notifier.wait(signal, sleep);
         },
       },
       {
@@ -231,19 +268,29 @@ export class KurrentDbEventStore implements EventStore {
     const elsewhere = this.recentIds.takenElsewhere(streamId, events);
     if (elsewhere !== undefined) throw new DuplicateEventIdError(streamId, elsewhere);
 
-    const tail = (await this.readTail(streamId, events, operation)).map((t) => t.event);
-    const repeat = checkRepeatAgainstTail(streamId, events, expected, tail);
-    if (repeat) return this.appended(streamId, repeat, true);
+    const tail = await this.readTail(streamId, events, operation);
+    const repeat = checkRepeatAgainstTail(
+      streamId,
+      events,
+      expected,
+      tail.map((t) => t.event),
+    );
+    if (repeat) return this.appended(streamId, await this.positioned(streamId, tail, repeat, operation), true);
 
     const appendId = randomUUID();
     let last: number;
     try {
-      const result = await this.client.appendToStream(
-        toServerStreamName(streamId, this.namespace),
-        events.map((event) => toEventData(event, appendId)),
-        { streamState: toAppendStreamState(expected) },
+      // A node that is not the leader refuses an append before writing anything (NotLeader);
+      // the client then reconnects to the leader, so sending it again is safe.
+      const result = await this.onLeader(() =>
+        this.client.appendToStream(
+          toServerStreamName(streamId, this.namespace),
+          events.map((event) => toEventData(event, appendId)),
+          { streamState: toAppendStreamState(expected) },
+        ),
       );
       last = toRevision(result.nextExpectedRevision);
+      if (result.position) this.records.add(positionOf({ commitPosition: result.position.commit }));
     } catch (error) {
       if (error instanceof WrongExpectedVersionError) {
         throw fromWrongExpectedVersion(error, streamId, expected, events[0].id);
@@ -260,20 +307,31 @@ export class KurrentDbEventStore implements EventStore {
 
     // The server reports only the last revision and position: read the batch back for
     // each event's position and commit time, and to learn whether this attempt wrote it
-    // or the server recognised the ids of an earlier one (an idempotent success).
+    // or the server recognised the ids of an earlier one (an idempotent success). The
+    // positions come from `$all` when the server reads streams without them.
     const written = await this.readServerStream(
       streamId,
       { direction: FORWARDS, fromRevision: BigInt(last - events.length + 1), maxCount: events.length },
       operation,
       true,
     );
-    const recorded = written.map((w) => w.event);
-    if (!isSameBatch(events, recorded)) {
+    if (
+      !isSameBatch(
+        events,
+        written.map((w) => w.event),
+      )
+    ) {
       throw new KurrentDbError(
         'UNEXPECTED_RESPONSE',
         `${operation}: KurrentDB acknowledged revision ${last}, but the events before it are not this batch`,
       );
     }
+    const recorded = await this.positioned(
+      streamId,
+      written,
+      written.map((w) => w.event),
+      operation,
+    );
     return this.appended(streamId, recorded, appendIdOf(written[0].raw) !== appendId);
   }
 
@@ -334,11 +392,13 @@ export class KurrentDbEventStore implements EventStore {
     );
     if (!recorded) return undefined;
     const first = tail.find((t) => t.event === recorded[0]) as ReadBack;
-    return this.appended(streamId, recorded, appendIdOf(first.raw) !== appendId);
+    const positioned = await this.positioned(streamId, tail, recorded, operation);
+    return this.appended(streamId, positioned, appendIdOf(first.raw) !== appendId);
   }
 
   private appended(streamId: string, events: RecordedEvent[], idempotent: boolean): AppendResult {
     this.recentIds.remember(streamId, events);
+    for (const event of events) this.records.add(event.position);
     if (!idempotent) this.ring();
     const last = events[events.length - 1];
     return { streamId, revision: last.revision, position: last.position, events, idempotent };
@@ -358,7 +418,7 @@ export class KurrentDbEventStore implements EventStore {
       plan = planStreamRead(options, last ? last.event.revision : -1);
     }
     if (plan.kind !== 'read') return [];
-    const read = await this.readServerStream(
+    const read: ReadBack[] = await this.readServerStream(
       streamId,
       {
         direction: plan.direction === 'backwards' ? BACKWARDS : FORWARDS,
@@ -367,52 +427,195 @@ export class KurrentDbEventStore implements EventStore {
       },
       operation,
     );
-    return read.map((r) => r.event);
+    return this.positioned(
+      streamId,
+      read,
+      read.map((r) => r.event),
+      operation,
+    );
   }
 
-  /** A stream read; an unknown stream reads as empty. `fromLeader` for reads that must see the latest writes. */
+  /**
+   * A stream read; an unknown stream reads as empty. `fromLeader` for reads that must see
+   * the latest writes. Positions are left undefined where the server gave none.
+   */
   private async readServerStream(
     streamId: string,
     options: KurrentReadStreamOptions,
     operation: string,
     fromLeader = false,
   ): Promise<ReadBack[]> {
-    const read: ReadBack[] = [];
     try {
-      for await (const resolved of this.client.readStream(toServerStreamName(streamId, this.namespace), {
-        ...options,
-        resolveLinkTos: false,
-        ...(fromLeader ? { requiresLeader: true } : {}),
-      })) {
-        const raw = resolved.event;
-        if (!raw) continue;
-        read.push({ raw, event: toRecordedEvent(raw, positionOf(resolved), this.namespace) });
-      }
+      return await this.onLeader(async () => {
+        const read: ReadBack[] = [];
+        for await (const resolved of this.client.readStream(toServerStreamName(streamId, this.namespace), {
+          ...options,
+          resolveLinkTos: false,
+          ...(fromLeader ? { requiresLeader: true } : {}),
+        })) {
+          const raw = resolved.event;
+          if (!raw) continue;
+          const position = streamPositionOf(resolved);
+          read.push({ raw, position, event: toRecordedEvent(raw, position ?? -1, this.namespace) });
+        }
+        return read;
+      });
     } catch (error) {
       if (error instanceof StreamNotFoundError) return [];
       throw toStoreError(error, operation, this.target);
     }
-    return read;
+  }
+
+  /**
+   * `events` (taken from `reads`) with their positions in `$all`. Where the stream read
+   * gave none (servers before 22.6), a backwards search of `$all` from its end, filtered
+   * on the stream's name, finds them: cheap for the latest events (an append's read-back,
+   * a retried batch), a scan of the log back to them for old ones.
+   */
+  private async positioned(
+    streamId: string,
+    reads: readonly ReadBack[],
+    events: readonly RecordedEvent[],
+    operation: string,
+  ): Promise<RecordedEvent[]> {
+    const byEvent = new Map(reads.map((r) => [r.event, r]));
+    const missing = events.filter((e) => byEvent.get(e)?.position === undefined).map((e) => e.revision);
+    const found = missing.length > 0 ? await this.locate(streamId, missing, operation) : new Map<number, number>();
+    return events.map((event) => {
+      const position = byEvent.get(event)?.position ?? found.get(event.revision);
+      if (position === undefined) {
+        throw new KurrentDbError(
+          'UNEXPECTED_RESPONSE',
+          `${operation}: revision ${event.revision} of ${streamId} has no position in $all`,
+        );
+      }
+      this.records.add(position);
+      return { ...event, position };
+    });
+  }
+
+  /** The positions in `$all` of the stream's events at `revisions`, searched backwards from the end of the log. */
+  private async locate(
+    streamId: string,
+    revisions: readonly number[],
+    operation: string,
+  ): Promise<Map<number, number>> {
+    const name = toServerStreamName(streamId, this.namespace);
+    const wanted = new Set(revisions);
+    const lowest = Math.min(...revisions);
+    const found = new Map<number, number>();
+    const filter = streamNameFilter({ prefixes: [name] });
+    try {
+      await this.lastPositionBefore(
+        END,
+        filter,
+        (raw) => {
+          if (raw.streamId !== name) return false;
+          const revision = toRevision(raw.revision);
+          return revision <= lowest || found.size === wanted.size;
+        },
+        (raw, position) => {
+          if (raw.streamId === name && wanted.has(toRevision(raw.revision))) {
+            found.set(toRevision(raw.revision), position);
+          }
+        },
+      );
+    } catch (error) {
+      throw toStoreError(error, operation, this.target);
+    }
+    return found;
+  }
+
+  /**
+   * Reads `$all` backwards from `from` (exclusive), a pass at a time, until `stop` holds
+   * for an event: its position, or 0 when the log's beginning comes first. `seen` is told
+   * of every event on the way, `stop`'s included.
+   */
+  private async lastPositionBefore(
+    from: ReadPosition,
+    filter: Filter,
+    stop: (raw: KurrentRecordedEvent) => boolean,
+    seen?: (raw: KurrentRecordedEvent, position: number) => void,
+  ): Promise<number> {
+    for (let start = from; ;) {
+      const pass = await this.onLeader(async (): Promise<{ found: number } | { received: number; last?: number }> => {
+        let received = 0;
+        let last: number | undefined;
+        for await (const resolved of this.client.readAll({
+          direction: BACKWARDS,
+          fromPosition: start,
+          filter,
+          maxCount: SEARCH_PASS,
+          resolveLinkTos: false,
+          requiresLeader: true,
+        })) {
+          received++;
+          const raw = resolved.event;
+          if (!raw) continue;
+          last = positionOf(resolved);
+          seen?.(raw, last);
+          if (stop(raw)) return { found: last };
+        }
+        return { received, last };
+      });
+      if ('found' in pass) {
+        this.records.add(pass.found);
+        return pass.found;
+      }
+      const { received, last } = pass;
+      if (received < SEARCH_PASS || last === undefined) return 0;
+      this.records.add(last);
+      start = toReadPosition(last);
+    }
+  }
+
+  /** Runs `request` again, up to LEADER_ATTEMPTS in all, while a node that is not the leader refuses it. */
+  private async onLeader<T>(request: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await request();
+      } catch (error) {
+        if (!isNotLeader(error) || attempt >= LEADER_ATTEMPTS) throw error;
+      }
+    }
   }
 
   /**
    * Events of this store with a position greater than `after`, in log order. KurrentDB
-   * reads `$all` from a position inclusively and filters on the server, so each pass asks
-   * for one more event than it still needs, skips what sits at `after` or before, drops
-   * what the client-side check rejects, and carries on from the last position it saw
-   * until the page is full or the log ends.
+   * reads `$all` only from where a record starts: `after` is one when this store returned
+   * it, but a caller may pass any number (`p - 1`, a position from another store). The read
+   * tries `after` first; when the server fails it and yet answers a read from the end (the
+   * client reports both failures alike, as unavailable), `after` is no record's position,
+   * and the read starts from the closest record before it this store has seen (or from the
+   * beginning of the log), skipping up to `after`.
    */
   private async readLog(after: number, maxCount: number | undefined): Promise<RecordedEvent[]> {
+    try {
+      return await this.readLogFrom(after, after, maxCount);
+    } catch (error) {
+      if (after === 0 || !isUnavailable(error) || this.records.has(after) || !(await this.answers())) throw error;
+      return this.readLogFrom(this.records.before(after), after, maxCount);
+    }
+  }
+
+  /**
+   * Reads from `from` (0 or a record's position) the events after `after`. KurrentDB reads
+   * `$all` from a position inclusively and filters on the server, so each pass asks for one
+   * more event than it still needs (many more while it is still short of `after`), skips
+   * what sits at `after` or before, drops what the client-side check rejects, and carries
+   * on from the last position it saw until the page is full or the log ends.
+   */
+  private async readLogFrom(from: number, after: number, maxCount: number | undefined): Promise<RecordedEvent[]> {
     const page: RecordedEvent[] = [];
-    let from = after;
-    for (;;) {
-      const want = maxCount === undefined ? undefined : maxCount - page.length + 1;
+    for (let start = from; ;) {
+      const still = maxCount === undefined ? undefined : maxCount - page.length;
+      const want = still === undefined ? undefined : still + 1 + (start < after ? SCAN_PASS : 0);
       let received = 0;
       let previous: number | undefined;
-      let seen = from;
+      let seen = start;
       try {
         for await (const resolved of this.client.readAll({
-          fromPosition: toReadPosition(from),
+          fromPosition: toReadPosition(start),
           filter: this.filter,
           resolveLinkTos: false,
           ...(want === undefined ? {} : { maxCount: want }),
@@ -430,17 +633,30 @@ export class KurrentDbEventStore implements EventStore {
             );
           }
           previous = position;
-          if (position <= from) continue;
+          if (position <= start) continue;
           seen = position;
-          if (!belongsToStore(raw, this.namespace)) continue;
+          if (position <= after || !belongsToStore(raw, this.namespace)) continue;
           page.push(toRecordedEvent(raw, position, this.namespace));
-          if (page.length === maxCount) return page;
+          if (page.length === maxCount) break;
         }
       } catch (error) {
         throw toStoreError(error, 'read $all', this.target);
       }
-      if (want === undefined || received < want || seen === from) return page;
-      from = seen;
+      this.records.add(seen);
+      if (page.length === maxCount || want === undefined || received < want || seen === start) return page;
+      start = seen;
+    }
+  }
+
+  /** Whether the server answers a read that cannot be refused for its position: one event back from the end. */
+  private async answers(): Promise<boolean> {
+    try {
+      for await (const _event of this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 })) {
+        // Answered.
+      }
+      return true;
+    } catch {
+      return false;
     }
   }
 
@@ -474,22 +690,33 @@ export class KurrentDbEventStore implements EventStore {
       return;
     }
     this.doorbell = bell;
+    // It rings only for events after the server confirmed it: followers read once more then,
+    // for what was written between their last read and that moment.
+    bell.on('confirmation', () => {
+      if (this.doorbell === bell) this.ring();
+    });
     bell.on('data', (resolved: AllStreamResolvedEvent) => {
       if (resolved.event && belongsToStore(resolved.event, this.namespace)) this.ring();
     });
     bell.on('error', (error: Error) => {
-      // Followers keep polling meanwhile; the next one to wait rings the doorbell again.
-      if (this.doorbell === bell) this.doorbell = undefined;
+      // Events may have come while it was dropping: followers read the log again now,
+      // and the next one to wait rings the doorbell again after a short pause.
+      const current = this.doorbell === bell;
+      if (current) this.doorbell = undefined;
       this.doorbellFailed(error);
       bell.unsubscribe().catch(() => undefined);
+      if (current) this.ring();
     });
     bell.on('close', () => {
-      if (this.doorbell === bell) this.doorbell = undefined;
+      // Ended by the server (not by stopDoorbell, which forgets it first): read again and reopen it.
+      if (this.doorbell !== bell) return;
+      this.doorbell = undefined;
+      this.ring();
     });
   }
 
   private doorbellFailed(error: unknown): void {
-    this.doorbellRetryAt = Date.now() + this.pollIntervalMs;
+    this.doorbellRetryAt = Date.now() + Math.min(this.pollIntervalMs, DOORBELL_RETRY_MS);
     this.options.onTransientError?.(toStoreError(error, 'follow $all', this.target));
   }
 
