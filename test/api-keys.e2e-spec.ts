@@ -9,7 +9,7 @@ import {
   dropTestSchema,
   TEST_PG_URL,
   testSchemaName,
-} from '@accord/event-store-postgres/postgres-test-database';
+} from '@accord/event-store-postgres/testing/postgres-test-database';
 import { ApiKeys } from '../apps/api/src/auth/api-keys.service';
 import { API_STATE } from '../apps/api/src/infrastructure/state/state.module';
 import type { SqlApiState } from '../apps/api/src/infrastructure/state/sql-api-state';

@@ -5,7 +5,7 @@ import {
   dropTestSchema,
   TEST_PG_URL,
   testSchemaName,
-} from '@accord/event-store-postgres/postgres-test-database';
+} from '@accord/event-store-postgres/testing/postgres-test-database';
 import { Client } from 'pg';
 
 /** The tamper cases on PostgreSQL: each test in its own schema, dropped afterwards. */

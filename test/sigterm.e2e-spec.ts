@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TEST_PG_URL } from '@accord/event-store-postgres/postgres-test-database';
+import { TEST_PG_URL } from '@accord/event-store-postgres/testing/postgres-test-database';
 import { openEventStore } from '@accord/store-factory';
 import { startApi, type ApiProcess } from './support/api-process';
 

@@ -12,7 +12,7 @@ import {
   dropTestSchema,
   testSchemaName,
   TEST_PG_URL,
-} from '@accord/event-store-postgres/postgres-test-database';
+} from '@accord/event-store-postgres/testing/postgres-test-database';
 import { SqliteEventStore } from '@accord/event-store-sqlite';
 import { openEventStore } from '@accord/store-factory';
 import Database from 'better-sqlite3';

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventStore, RecordedEvent } from '@accord/event-store';
-import { TEST_PG_URL } from '@accord/event-store-postgres/postgres-test-database';
+import { TEST_PG_URL } from '@accord/event-store-postgres/testing/postgres-test-database';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Clock } from '../../apps/api/src/infrastructure/clock';

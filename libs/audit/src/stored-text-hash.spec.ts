@@ -9,7 +9,7 @@ import {
   dropTestSchema,
   TEST_PG_URL,
   testSchemaName,
-} from '@accord/event-store-postgres/postgres-test-database';
+} from '@accord/event-store-postgres/testing/postgres-test-database';
 import { PostgresEventStore } from '@accord/event-store-postgres';
 import { SqliteEventStore } from '@accord/event-store-sqlite';
 import { chainEvents, computeEventHash, GENESIS_HASH, storedEventHash } from './event-hash';

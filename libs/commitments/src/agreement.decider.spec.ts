@@ -1,4 +1,4 @@
-import { givenWhenThen } from '../test/given-when-then';
+import { givenWhenThen } from './testing/given-when-then';
 import { agreementContextOf } from './agreement.context';
 import type { AmendAgreementDomains, RegisterAgreement } from './agreement.commands';
 import { agreementDecider, evolveAgreement } from './agreement.decider';

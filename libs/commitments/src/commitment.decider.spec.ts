@@ -1,4 +1,4 @@
-import { givenWhenThen } from '../test/given-when-then';
+import { givenWhenThen } from './testing/given-when-then';
 import type { AgreementContext } from './agreement.context';
 import type { Actor } from './command.types';
 import type { CommitmentCommand, CommitmentCommandType } from './commitment.commands';

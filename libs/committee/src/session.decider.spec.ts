@@ -9,7 +9,7 @@ import {
   type AgreementContext,
   type CommitmentStatus,
 } from '@accord/commitments';
-import { givenWhenThen } from '../../commitments/test/given-when-then';
+import { givenWhenThen } from '@accord/commitments/testing';
 import { agendaItemKinds, fitsState, positionOptions, type AgendaItemKind, type Position } from './agenda-item.rules';
 import type { CommitmentContext } from './commitment.context';
 import type {

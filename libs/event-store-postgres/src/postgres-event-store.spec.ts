@@ -17,7 +17,7 @@ import {
 } from '@accord/event-store/conformance/event-store.conformance';
 import { PostgresEventStore, type PostgresEventStoreOptions } from './postgres-event-store';
 import { MIGRATIONS, quoteIdentifier } from './postgres-schema';
-import { TEST_PG_URL, describeWithPostgres, dropTestSchema, testSchemaName } from './postgres-test-database';
+import { TEST_PG_URL, describeWithPostgres, dropTestSchema, testSchemaName } from './testing/postgres-test-database';
 
 const streamName = (category = 'thing'): string => `${category}-${randomUUID()}`;
 

@@ -10,7 +10,7 @@ import {
   dropTestSchema,
   TEST_PG_URL,
   testSchemaName,
-} from '@accord/event-store-postgres/postgres-test-database';
+} from '@accord/event-store-postgres/testing/postgres-test-database';
 import { SqliteEventStore } from '@accord/event-store-sqlite';
 import { storableText } from './failures';
 import type { Projection } from './projection';

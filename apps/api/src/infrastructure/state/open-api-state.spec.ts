@@ -6,7 +6,7 @@ import {
   dropTestSchema,
   TEST_PG_URL,
   testSchemaName,
-} from '@accord/event-store-postgres/postgres-test-database';
+} from '@accord/event-store-postgres/testing/postgres-test-database';
 import { PostgresDb, SqliteDb } from '@accord/sql';
 import { leaveCheckpointsToTheStore, openSideDb, openWorkersDb } from './open-api-state';
 

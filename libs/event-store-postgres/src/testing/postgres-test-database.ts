@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { quoteIdentifier } from './postgres-schema';
+import { quoteIdentifier } from '../postgres-schema';
 
 /**
  * For specs that need PostgreSQL: the test database, a unique schema per store, and the

@@ -1,4 +1,4 @@
-import { fold, type Decider } from '../src/decider.types';
+import { fold, type Decider } from '../decider.types';
 
 type ErrorClass<T extends Error> = new (...args: never[]) => T;
 
