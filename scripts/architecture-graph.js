@@ -24,7 +24,7 @@ async function main() {
       '--include-only',
       '^(apps|libs)/',
       '--collapse',
-      '^(apps/[^/]+/src/[^/]+|libs/[^/]+)',
+      '^(apps/cli|apps/api/src/[^/]+|libs/[^/]+)',
       '--output-type',
       'dot',
     ],
