@@ -163,9 +163,11 @@ function describeServerBehaviour(name: string, connect: () => Server): void {
       it('refuses an append over the server’s limit at once, as an invalid append that wrote nothing', async () => {
         const store = await open();
         const stream = streamName();
+        // Each event under the server's MaxAppendEventSize (at most MaxAppendSize), together over MaxAppendSize.
+        const half = 'x'.repeat(Math.ceil(server.maxAppendSize / 2));
         const started = Date.now();
         const error = await store
-          .append(stream, [anEvent('Large', { big: 'x'.repeat(server.maxAppendSize + 1) })])
+          .append(stream, [anEvent('Large', { half }), anEvent('Large', { half }), anEvent('Large', { half })])
           .catch((e: unknown) => e);
         expect(Date.now() - started).toBeLessThan(5000);
         expect(error).toBeInstanceOf(InvalidAppendError);
