@@ -1,5 +1,5 @@
 import type { EventStore } from '@accord/event-store';
-import { openEventStore, redactStoreUrl } from '@accord/store-factory';
+import { openEventStore, parseStoreUrl, redactStoreUrl } from '@accord/store-factory';
 import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { API_CONFIG } from './api-config.provider';
 import type { ApiConfig } from './api-config';
@@ -7,6 +7,19 @@ import type { ApiConfig } from './api-config';
 export const EVENT_STORE = Symbol('EVENT_STORE');
 /** How often the API's SQLite WAL is checkpointed, off its request thread. */
 export const API_CHECKPOINT_EVERY_MS = 100;
+
+/**
+ * What an operator must hear at start about the store a URL names: the KurrentDB adapter has
+ * only run against an in-process stand-in, never a real server (README, "Scaling out").
+ */
+export function storeWarnings(url: string | undefined): string[] {
+  if (parseStoreUrl(url).kind !== 'kurrentdb') return [];
+  return [
+    'the KurrentDB adapter has been verified only against an in-process stand-in, never against a real ' +
+      'KurrentDB server or cluster: run `KURRENTDB_URL=kurrentdb://… npm run test:kurrentdb` against yours ' +
+      'before relying on it (docs/scaling-out.md)',
+  ];
+}
 
 /**
  * Closes the store after the HTTP server has stopped taking requests (Nest runs
@@ -32,7 +45,9 @@ class EventStoreCloser implements OnApplicationShutdown {
       useFactory: async (config: ApiConfig): Promise<EventStore> => {
         // The API serves requests on one thread: SQLite's checkpoints run on another (decision 0011).
         const store = await openEventStore(config.storeUrl, { sqliteCheckpointEveryMs: API_CHECKPOINT_EVERY_MS });
-        new Logger('EventStore').log({ msg: 'event store open', store: redactStoreUrl(config.storeUrl) });
+        const logger = new Logger('EventStore');
+        logger.log({ msg: 'event store open', store: redactStoreUrl(config.storeUrl) });
+        for (const warning of storeWarnings(config.storeUrl)) logger.warn(warning);
         return store;
       },
     },
