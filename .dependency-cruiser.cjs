@@ -81,6 +81,13 @@ module.exports = {
       },
     },
     {
+      name: 'bench-through-app-entries',
+      severity: 'error',
+      comment: "The bench uses an app only through its entry (apps/*/src/index.ts): the API's internals may move.",
+      from: { path: '^bench/' },
+      to: { path: '^apps/', pathNot: '^apps/[^/]+/src/index\\.ts$' },
+    },
+    {
       name: 'libraries-never-import-apps',
       severity: 'error',
       comment: 'The libraries are used by the apps, never the other way round.',

@@ -10,13 +10,18 @@ import 'reflect-metadata';
 import { Body, Controller, Get, HttpCode, Module, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Public, Roles } from '../apps/api/src/auth/auth.decorators';
-import { ApiKeys, hashKey } from '../apps/api/src/auth/api-keys.service';
-import { AuthGuard } from '../apps/api/src/auth/auth.guard';
-import type { ApiKeyRecord, ApiStateStore } from '../apps/api/src/infrastructure/state/api-state.port';
-import { ReportProgressDto } from '../apps/api/src/commitments/commitment.dto';
-import { ProblemDetailsFilter } from '../apps/api/src/http/problem-details.filter';
-import { createValidationPipe } from '../apps/api/src/http/validation.pipe';
+import {
+  ApiKeys,
+  AuthGuard,
+  createValidationPipe,
+  hashKey,
+  ProblemDetailsFilter,
+  Public,
+  ReportProgressDto,
+  Roles,
+  type ApiKeyRecord,
+  type ApiStateStore,
+} from '../apps/api/src';
 
 /** Keys in a Map: the lookup the API does once per key before its cache answers. */
 class MemoryApiState implements ApiStateStore {

@@ -13,6 +13,7 @@ import { SqliteEventStore } from '@accord/event-store-sqlite';
 import { PostgresDb, SqliteDb, type SqlDb } from '@accord/sql';
 import { ProjectionRunner, type Projection } from '@accord/projection-runner';
 import { commitmentStream } from './support/log-generator';
+import { requirePeer } from './support/peers';
 
 export interface PeerFigure {
   readonly workload: string;
@@ -126,7 +127,7 @@ const toEmmett = (events: readonly NewEvent[]): EmmettEvent[] =>
   events.map((e) => ({ type: e.type, data: e.data, metadata: e.metadata }));
 
 export function emmettSqliteEngine(file: string): Engine {
-  const emmett = require('accord-bench-emmett-sqlite') as {
+  const emmett = requirePeer<{
     getSQLiteEventStore(options: { fileName: string }): EmmettStore & {
       consumer(options: { pulling: { batchSize: number; pullingFrequencyInMs: number } }): {
         processor(options: Record<string, unknown>): unknown;
@@ -140,7 +141,7 @@ export function emmettSqliteEngine(file: string): Engine {
       close(): void;
     };
     readMessagesBatch(connection: unknown, options: { after: bigint; batchSize: number }): Promise<Batch>;
-  };
+  }>('emmett-sqlite');
   const store = emmett.getSQLiteEventStore({ fileName: file });
   return {
     async append(streamId, events, before) {
@@ -249,7 +250,7 @@ function isolated(args: string[], deadlineMs: number): Promise<number> {
 }
 
 function emmettPostgresEngine(connectionString: string): Engine {
-  const emmett = require('accord-bench-emmett-postgresql') as {
+  const emmett = requirePeer<{
     getPostgreSQLEventStore(connectionString: string): EmmettStore;
     readMessagesBatch(execute: unknown, options: { after: bigint; batchSize: number }): Promise<Batch>;
     rebuildPostgreSQLProjections(options: Record<string, unknown>): { start(): Promise<void>; close(): Promise<void> };
@@ -258,7 +259,7 @@ function emmettPostgresEngine(connectionString: string): Engine {
       dumbo(options: { connectionString: string }): { execute: unknown; close(): Promise<void> };
       sql(query: string, ...params: unknown[]): string;
     };
-  };
+  }>('emmett-postgresql');
   const store = emmett.getPostgreSQLEventStore(connectionString);
   const { sql } = emmett.dumbo;
   return {

@@ -12,7 +12,7 @@ import {
   type CommitmentEvent,
 } from '@accord/commitments';
 import type { EventStore, NewEvent } from '@accord/event-store';
-import { eventIdFor } from '../../apps/api/src/pipeline/command-runner';
+import { eventIdFor } from '../../apps/api/src';
 
 /**
  * Writes a realistic, hash-chained log through the real deciders, offline: each event is
