@@ -249,7 +249,7 @@ describe('commitments over HTTP (real app, SQLite)', () => {
       [
         'a stale If-Match',
         () => t.post(`/commitments/${id}/revise`, { title: 'B' }, ma, { 'if-match': '"7"' }),
-        409,
+        412,
         'WRONG_EXPECTED_REVISION',
       ],
       [
@@ -369,9 +369,61 @@ describe('commitments over HTTP (real app, SQLite)', () => {
       expect(ok.statusCode).toBe(200);
       expect(ok.headers.etag).toBe('"1"');
       const late = await t.post(`/commitments/${id}/revise`, { title: 'Second' }, ma, { 'if-match': '"0"' });
-      expect(late.statusCode).toBe(409);
-      expect(late.json()).toMatchObject({ code: 'WRONG_EXPECTED_REVISION', currentRevision: 1 });
+      expect(late.statusCode).toBe(412);
+      expect(late.json()).toMatchObject({ status: 412, code: 'WRONG_EXPECTED_REVISION', currentRevision: 1 });
       expect(await eventsOf(id)).toHaveLength(2);
+    });
+
+    it('lets one of 10 parallel If-Match "0" revisions through, over two instances, and answers the rest 412', async () => {
+      const id = await propose();
+      const other = await startTestApp({ dir: t.dir });
+      try {
+        const responses = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            (i % 2 === 0 ? t : other).post(`/commitments/${id}/revise`, { title: `Take ${i}` }, ma, {
+              'if-match': '"0"',
+            }),
+          ),
+        );
+        const statuses = responses.map((r) => r.statusCode).sort();
+        expect(statuses).toEqual([200, ...Array<number>(9).fill(412)]);
+        for (const refused of responses.filter((r) => r.statusCode === 412)) {
+          expect(refused.json()).toMatchObject({ code: 'WRONG_EXPECTED_REVISION', currentRevision: 1 });
+        }
+        expect(await eventsOf(id)).toHaveLength(2);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('compares If-Match strongly, by RFC 9110: a list, *, and never a weak tag', async () => {
+      const id = await propose();
+      const revise = (title: string, ifMatch: string) =>
+        t.post(`/commitments/${id}/revise`, { title }, ma, { 'if-match': ifMatch });
+      // A weak tag names revision 0 but never matches, alone or in a list of weak tags.
+      for (const weak of ['W/"0"', 'W/"0", W/"1"']) {
+        const refused = await revise('Weak', weak);
+        expect(refused.statusCode).toBe(412);
+        expect(refused.json()).toMatchObject({ code: 'WRONG_EXPECTED_REVISION', currentRevision: 0 });
+      }
+      expect(await eventsOf(id)).toHaveLength(1);
+      // Any strong tag of a list may match, whatever its place.
+      const listed = await revise('Listed', '"5", W/"0", "0"');
+      expect(listed.statusCode).toBe(200);
+      expect(listed.headers.etag).toBe('"1"');
+      // * holds for a commitment that exists …
+      const any = await revise('Any', '*');
+      expect(any.statusCode).toBe(200);
+      expect(any.headers.etag).toBe('"2"');
+      expect(await eventsOf(id)).toHaveLength(3);
+      // … and fails for one that does not, before anything else is looked at.
+      const missing = await t.post(`/commitments/${randomUUID()}/start`, {}, ma, { 'if-match': '*' });
+      expect(missing.statusCode).toBe(412);
+      expect(missing.json()).toMatchObject({ code: 'WRONG_EXPECTED_REVISION', currentRevision: null });
+      // A list with a malformed member is refused as a whole.
+      const malformed = await revise('Bad', '"2", yesterday');
+      expect(malformed.statusCode).toBe(400);
+      expect(await eventsOf(id)).toHaveLength(3);
     });
 
     it('keeps 50 parallel progress reports gap-free with no lost update: they take turns and all succeed', async () => {

@@ -78,6 +78,13 @@ describe('the read side over HTTP', () => {
       updatedAt: expect.any(String),
     });
     expect((await get(`/commitments/${created.id}`, auditor, { 'if-none-match': '"0"' })).statusCode).toBe(304);
+    // Weak comparison, lists and * (RFC 9110 §13.1.2); another revision reads in full.
+    for (const header of ['W/"0"', '"7", "0"', '*']) {
+      expect((await get(`/commitments/${created.id}`, auditor, { 'if-none-match': header })).statusCode).toBe(304);
+    }
+    const changed = await get(`/commitments/${created.id}`, auditor, { 'if-none-match': '"7", W/"8"' });
+    expect(changed.statusCode).toBe(200);
+    expect(changed.headers.etag).toBe('"0"');
     expect((await get(`/commitments/${randomUUID()}`)).json().code).toBe('NOT_FOUND');
   });
 
@@ -164,6 +171,11 @@ describe('the read side over HTTP', () => {
       maDelegate,
     );
     const view = await get(`/sessions/${sessionId}?after=${position.json().position}`);
+    // A session has an ETag, its revision, as a commitment has.
+    expect(view.headers.etag).toBe(`"${view.json().revision}"`);
+    const unchanged = await get(`/sessions/${sessionId}`, auditor, { 'if-none-match': `W/${view.headers.etag}` });
+    expect(unchanged.statusCode).toBe(304);
+    expect(unchanged.body).toBe('');
     expect(view.json()).toMatchObject({
       id: sessionId,
       status: 'open',

@@ -461,11 +461,11 @@ describe('sessions over HTTP (real app, SQLite)', () => {
       ).toMatchObject({ entity: 'commitment' });
     });
 
-    it('answers 409 for a stale If-Match', async () => {
+    it('answers 412 for a stale If-Match', async () => {
       const sessionId = await schedule();
       const problem = await refused(
         () => t.post(`/sessions/${sessionId}/open`, { attendance: ['MA', 'QA'] }, secretariat, { 'if-match': '"3"' }),
-        409,
+        412,
         'WRONG_EXPECTED_REVISION',
         sessionId,
       );

@@ -5,6 +5,7 @@ import type { FastifyReply } from 'fastify';
 import { Roles } from '../auth/auth.decorators';
 import { AfterQueryDto } from '../http/after-query.dto';
 import { ApiCommonErrors } from '../http/api-docs.decorators';
+import { ifNoneMatchMatches } from '../http/conditional';
 import { uuid } from '../http/uuid';
 import { ListCommitmentsQueryDto } from './commitment-query.dto';
 import { GetCommitmentHistoryQuery, GetCommitmentQuery, ListCommitmentsQuery } from './commitment.queries';
@@ -28,7 +29,9 @@ export class CommitmentReadsController {
 
   @Get('commitments/:id')
   @ApiOperation({ summary: 'A commitment as it stands; ETag is its revision' })
-  @ApiOkResponse({ description: 'The commitment; 304 when If-None-Match names its current revision' })
+  @ApiOkResponse({
+    description: 'The commitment; 304 when If-None-Match names its current revision (weak comparison, a list or *)',
+  })
   async get(
     @Param('id', uuid) id: string,
     @Query() query: AfterQueryDto,
@@ -38,7 +41,7 @@ export class CommitmentReadsController {
     const view = await this.queries.execute(new GetCommitmentQuery(id, query.after));
     const etag = `"${view.revision}"`;
     void reply.header('etag', etag);
-    if (ifNoneMatch === etag) {
+    if (ifNoneMatchMatches(ifNoneMatch, etag)) {
       void reply.status(304);
       return undefined;
     }

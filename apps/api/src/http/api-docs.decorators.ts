@@ -54,7 +54,8 @@ export const ApiCommand = (options: { creates: boolean; summary?: string }) =>
     ApiHeader({
       name: 'If-Match',
       required: false,
-      description: 'Expected revision as an ETag ("3"); a mismatch is 409',
+      description:
+        'Expected revision as an ETag ("3"), a list ("3", "4") or *; compared strongly (W/"3" never matches); a mismatch is 412',
     }),
     ApiHeader({
       name: 'X-Correlation-Id',
@@ -65,7 +66,8 @@ export const ApiCommand = (options: { creates: boolean; summary?: string }) =>
       ? ApiCreatedResponse({ type: CommandAcceptedDto, description: 'Created; ETag is the revision' })
       : ApiOkResponse({ type: CommandAcceptedDto, description: 'Accepted; ETag is the revision' }),
     problem(404, 'NOT_FOUND'),
-    problem(409, 'WRONG_EXPECTED_REVISION (with currentRevision), IDEMPOTENCY_KEY_REUSED or CONFLICT'),
+    problem(409, 'IDEMPOTENCY_KEY_REUSED, CONFLICT, or WRONG_EXPECTED_REVISION when retries without If-Match ran out'),
+    problem(412, 'WRONG_EXPECTED_REVISION (with currentRevision): If-Match does not hold'),
     problem(413, 'PAYLOAD_TOO_LARGE: body over 1 MiB'),
     problem(415, 'UNSUPPORTED_MEDIA_TYPE: send application/json'),
     problem(422, 'ILLEGAL_TRANSITION (with state and command) or RULE_VIOLATED (with rule)'),

@@ -6,7 +6,7 @@ import { v5 as uuidv5 } from 'uuid';
 import type { Principal } from '../auth/principal';
 import { ProblemException } from '../http/problem';
 import { CommandResponse, Idempotency } from './idempotency.service';
-import type { CommandMeta, CommandOutcome } from './command-runner';
+import type { CommandMeta, IfMatch, CommandOutcome } from './command-runner';
 
 /** Namespace for ids derived from (principal, Idempotency-Key) and from creations. */
 const COMMAND_ID_NAMESPACE = 'b3a4c1e2-5d6f-4a7b-8c9d-0e1f2a3b4c5d';
@@ -116,14 +116,24 @@ function idempotencyKeyOf(request: FastifyRequest): string | undefined {
   return key;
 }
 
-/** `If-Match: "3"` (a strong or weak ETag) → 3; `*` → no check; anything else is refused. */
-export function parseIfMatch(header: string | string[] | undefined): number | undefined {
-  if (header === undefined || header === '*') return undefined;
-  const match = typeof header === 'string' ? /^\s*(?:W\/)?"?(-?\d{1,15})"?\s*$/.exec(header) : null;
-  if (!match) {
+/**
+ * `If-Match` by RFC 9110 §13.1.1: `*`, or a list of entity tags compared strongly. The API's
+ * ETags are strong (`"3"` is revision 3), so a weak tag (`W/"3"`) never matches and is left
+ * out of the list; a list of weak tags only is a precondition that always fails. A bare
+ * number (`3`) is taken as `"3"`, as this API always has. Anything else is refused (400).
+ */
+export function parseIfMatch(header: string | string[] | undefined): IfMatch | undefined {
+  if (header === undefined) return undefined;
+  const text = typeof header === 'string' ? header.trim() : undefined;
+  if (text === '*') return '*';
+  const tags = text === undefined || text === '' ? [] : text.split(',').map((tag) => IF_MATCH_TAG.exec(tag.trim()));
+  if (tags.length === 0 || tags.some((tag) => tag === null)) {
     throw new ProblemException(400, 'VALIDATION_FAILED', 'If-Match must be an ETag this API gave, such as "3"', {
-      errors: [{ field: 'If-Match', messages: ['must be a revision in quotes, such as "3"'] }],
+      errors: [{ field: 'If-Match', messages: ['must be * or revisions in quotes, such as "3" or "3", "4"'] }],
     });
   }
-  return Number(match[1]);
+  return tags.filter((tag) => tag![1] === undefined).map((tag) => Number(tag![2]));
 }
+
+/** One entity tag of an If-Match list: `"3"`, `W/"3"` (weak) or a bare `3`. */
+const IF_MATCH_TAG = /^(W\/)?"?(-?\d{1,15})"?$/;

@@ -32,6 +32,29 @@ export function conflictBackoffMs(attempt: number, random = Math.random): number
   return random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt + 1));
 }
 
+/** If-Match: `*` (the stream exists), or the strong revisions any of which it must be at. */
+export type IfMatch = '*' | readonly number[];
+
+/** Whether a stream at `current` (-1: none) meets If-Match. */
+export function ifMatchHolds(ifMatch: IfMatch, current: number): boolean {
+  return ifMatch === '*' ? current >= 0 : ifMatch.includes(current);
+}
+
+/**
+ * 412 Precondition Failed (RFC 9110 §13.1.1) for an If-Match the stream does not meet, with
+ * the revision it is at; the code stays WRONG_EXPECTED_REVISION, as it was under 409.
+ */
+function preconditionFailed(streamId: string, current: number): ProblemException {
+  return new ProblemException(
+    412,
+    'WRONG_EXPECTED_REVISION',
+    current < 0
+      ? `If-Match does not hold: stream ${streamId} does not exist`
+      : `If-Match does not hold: stream ${streamId} is at revision ${current}`,
+    { currentRevision: current < 0 ? null : current },
+  );
+}
+
 export interface CommandMeta {
   /** Derived from the Idempotency-Key (or a decision event) when there is one; else random. */
   readonly commandId: string;
@@ -40,8 +63,8 @@ export interface CommandMeta {
   readonly actor: Actor;
   /** ISO instant the command was received: the `now` deciders see and the events' `occurredAt`. */
   readonly now: string;
-  /** The revision from If-Match: checked against the stream, never retried. */
-  readonly ifMatch?: number;
+  /** If-Match (parseIfMatch): checked against the stream's revision, never retried. */
+  readonly ifMatch?: IfMatch;
   /**
    * The command creates its stream (with an id the client may have chosen): on a stream that
    * exists it is a replay when it would write the events that created it, else a conflict.
@@ -96,9 +119,7 @@ async function decideAndAppend<C, S, E extends DomainEvent<string, unknown>>(
     const earlier = stream.commands.get(meta.commandId);
     if (earlier && earlier.length > 0) return outcome(streamId, earlier, true);
 
-    if (meta.ifMatch !== undefined && meta.ifMatch !== current) {
-      throw new WrongExpectedRevisionError(streamId, meta.ifMatch, current < 0 ? 'no_stream' : current);
-    }
+    if (meta.ifMatch !== undefined && !ifMatchHolds(meta.ifMatch, current)) throw preconditionFailed(streamId, current);
     const command = await makeCommand(stream.state);
     const decided = decider.decide(command, stream.state);
     if (decided.length === 0) {
@@ -128,7 +149,11 @@ async function decideAndAppend<C, S, E extends DomainEvent<string, unknown>>(
       if (!result.idempotent) cache.advance(streamId, stream, result.events, evolve);
       return outcome(streamId, result.events, result.idempotent);
     } catch (error) {
-      const retry = error instanceof WrongExpectedRevisionError && meta.ifMatch === undefined;
+      if (error instanceof WrongExpectedRevisionError && meta.ifMatch !== undefined) {
+        // Another command moved the stream between the check above and the append.
+        throw preconditionFailed(streamId, error.actual === 'no_stream' ? -1 : error.actual);
+      }
+      const retry = error instanceof WrongExpectedRevisionError;
       if (!retry || attempt >= CONFLICT_RETRIES) throw error;
       await new Promise((resolve) => setTimeout(resolve, conflictBackoffMs(attempt)));
     }

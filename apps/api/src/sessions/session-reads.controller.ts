@@ -1,9 +1,11 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { Roles } from '../auth/auth.decorators';
 import { AfterQueryDto } from '../http/after-query.dto';
 import { ApiCommonErrors } from '../http/api-docs.decorators';
+import { ifNoneMatchMatches } from '../http/conditional';
 import { uuid } from '../http/uuid';
 import { GetSessionQuery } from './session.queries';
 
@@ -17,7 +19,22 @@ export class SessionReadsController {
 
   @Get('sessions/:id')
   @ApiOperation({ summary: 'A committee session: agenda, attendance, positions, decisions, deferrals' })
-  session(@Param('id', uuid) id: string, @Query() query: AfterQueryDto) {
-    return this.queries.execute(new GetSessionQuery(id, query.after));
+  @ApiOkResponse({
+    description: 'The session; ETag is its revision, 304 when If-None-Match names it (weak comparison, a list or *)',
+  })
+  async session(
+    @Param('id', uuid) id: string,
+    @Query() query: AfterQueryDto,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const view = await this.queries.execute(new GetSessionQuery(id, query.after));
+    const etag = `"${view.revision}"`;
+    void reply.header('etag', etag);
+    if (ifNoneMatchMatches(ifNoneMatch, etag)) {
+      void reply.status(304);
+      return undefined;
+    }
+    return view;
   }
 }
