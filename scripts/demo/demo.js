@@ -197,7 +197,7 @@ async function run(env, print) {
   }
 
   // One revision, made only on the proposal as first made (If-Match "0"): a later run, or a
-  // commitment the committee has moved on, is refused with 409 and left as it is.
+  // commitment the committee has moved on, is refused with 412 and left as it is.
   const revisedId = commitmentId(REVISION.slug);
   const revisedParty = COMMITMENTS.find((c) => c.slug === REVISION.slug)?.party ?? '';
   const revised = await request('POST', `/commitments/${revisedId}/revise`, {
@@ -210,7 +210,7 @@ async function run(env, print) {
   if (revised.status === 200) {
     appended += revised.body.events.length;
     print(`Revised ${revisedId} (${revisedParty}): ${changes}`);
-  } else if (revised.status === 409 && revised.body?.code === 'WRONG_EXPECTED_REVISION') {
+  } else if (revised.status === 412 && revised.body?.code === 'WRONG_EXPECTED_REVISION') {
     print(
       `Not revised again ${revisedId}: it is at revision ${revised.body.currentRevision}` +
         ' (revised by an earlier run, or moved on since)',
