@@ -20,6 +20,7 @@ describe('commitments over HTTP (real app, SQLite)', () => {
     const registered = await t.post('/agreements', MOROCCO_QATAR, secretariat);
     expect(registered.statusCode).toBe(201);
     agreementId = registered.json().id;
+    expect(registered.headers.location).toBe(`/agreements/${agreementId}`);
   });
   afterAll(() => t.close());
 
@@ -37,6 +38,8 @@ describe('commitments over HTTP (real app, SQLite)', () => {
   async function propose(key = ma, overrides: Record<string, unknown> = {}): Promise<string> {
     const response = await t.post('/commitments', proposal(overrides), key);
     expect(response.statusCode).toBe(201);
+    // RFC 9110 §15.3.2: a creation names what it created.
+    expect(response.headers.location).toBe(`/commitments/${response.json().id}`);
     return response.json().id;
   }
 
@@ -169,6 +172,7 @@ describe('commitments over HTTP (real app, SQLite)', () => {
       expect(first.statusCode).toBe(201);
       expect(again.statusCode).toBe(201);
       expect(again.json()).toEqual(first.json());
+      expect(again.headers.location).toBe(`/commitments/${id}`);
       expect(await eventsOf(id)).toHaveLength(1);
     });
   });
@@ -293,6 +297,9 @@ describe('commitments over HTTP (real app, SQLite)', () => {
           expect(fields).toEqual(['extra', 'priority', 'title']);
         }
         if (code === 'WRONG_EXPECTED_REVISION') expect(response.json().currentRevision).toBe(0);
+        // RFC 9110 §11.6.1: a 401 names the scheme to authenticate with.
+        if (status === 401) expect(response.headers['www-authenticate']).toBe('Bearer realm="accord"');
+        else expect(response.headers['www-authenticate']).toBeUndefined();
         if (code === 'ILLEGAL_TRANSITION')
           expect(response.json()).toMatchObject({ state: 'proposed', command: 'StartCommitment' });
         expect((await t.log()).length).toBe(before);
@@ -463,6 +470,12 @@ describe('commitments over HTTP (real app, SQLite)', () => {
     const doc = response.json();
     expect(doc.paths['/commitments/{id}/progress'].post.responses['422']).toBeDefined();
     expect(doc.components.schemas.ProblemDetails).toBeDefined();
+    // The conditional and the RFC-required headers are in the contract.
+    const progress = doc.paths['/commitments/{id}/progress'].post.responses;
+    expect(progress['412'].description).toContain('WRONG_EXPECTED_REVISION');
+    expect(Object.keys(progress['200'].headers)).toEqual(['ETag']);
+    expect(Object.keys(progress['401'].headers)).toEqual(['WWW-Authenticate']);
+    expect(Object.keys(doc.paths['/commitments'].post.responses['201'].headers).sort()).toEqual(['ETag', 'Location']);
     expect((await t.request({ method: 'GET', url: '/docs' })).statusCode).toBe(200);
   });
 });

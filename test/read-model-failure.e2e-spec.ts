@@ -88,6 +88,7 @@ describe('a read model that fails on an event', () => {
     // Reading it past the event waits, then says to retry (it serves what it had before it).
     const waited = await get(t, `/agreements/${agreementId}/dashboard?after=${proposed.position}`, secretariat);
     expect(waited.statusCode).toBe(503);
+    expect(waited.headers['retry-after']).toBe('1');
     expect((await get(t, `/agreements/${agreementId}/dashboard`, secretariat)).statusCode).toBe(200);
 
     // /health: still 200 (commands and the other read models work on every instance), but degraded.

@@ -61,6 +61,7 @@ describe('sessions over HTTP (real app, SQLite)', () => {
   async function schedule(): Promise<string> {
     const response = await t.post('/sessions', scheduleBody(), secretariat);
     expect(response.statusCode).toBe(201);
+    expect(response.headers.location).toBe(`/sessions/${response.json().id}`);
     return response.json().id;
   }
 

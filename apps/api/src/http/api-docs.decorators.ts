@@ -25,12 +25,23 @@ export class CommandAcceptedDto {
   @ApiProperty({ type: [EventRefDto] }) events!: EventRefDto[];
 }
 
+type Headers = Record<string, { description: string; schema: { type: 'string' | 'integer' } }>;
+
+/** The headers an answer of this status carries (problem-details.filter.ts sets them). */
+const PROBLEM_HEADERS: Record<number, Headers> = {
+  401: { 'WWW-Authenticate': { description: 'Bearer realm="accord"', schema: { type: 'string' } } },
+  503: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
+};
+
 const problem = (status: number, description: string) =>
   ApiResponse({
     status,
     description,
+    headers: PROBLEM_HEADERS[status],
     content: { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemDetails) } } },
   });
+
+const ETAG: Headers = { ETag: { description: 'The revision, as a strong ETag ("3")', schema: { type: 'string' } } };
 
 /** The errors every authenticated route can answer. */
 export const ApiCommonErrors = () =>
@@ -63,8 +74,15 @@ export const ApiCommand = (options: { creates: boolean; summary?: string }) =>
       description: 'Carried into every event; generated when absent',
     }),
     options.creates
-      ? ApiCreatedResponse({ type: CommandAcceptedDto, description: 'Created; ETag is the revision' })
-      : ApiOkResponse({ type: CommandAcceptedDto, description: 'Accepted; ETag is the revision' }),
+      ? ApiCreatedResponse({
+          type: CommandAcceptedDto,
+          description: 'Created; ETag is the revision, Location what was created',
+          headers: {
+            ...ETAG,
+            Location: { description: 'The created resource (/commitments/{id})', schema: { type: 'string' } },
+          },
+        })
+      : ApiOkResponse({ type: CommandAcceptedDto, description: 'Accepted; ETag is the revision', headers: ETAG }),
     problem(404, 'NOT_FOUND'),
     problem(409, 'IDEMPOTENCY_KEY_REUSED, CONFLICT, or WRONG_EXPECTED_REVISION when retries without If-Match ran out'),
     problem(412, 'WRONG_EXPECTED_REVISION (with currentRevision): If-Match does not hold'),

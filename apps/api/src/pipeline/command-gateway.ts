@@ -94,12 +94,19 @@ export class CommandGateway {
       : await execute();
     void reply.header('x-correlation-id', correlationId);
     if (response.etag) void reply.header('etag', response.etag);
+    // RFC 9110 §15.3.2: a 201 names what it created (POST /commitments → /commitments/{id}).
+    if (response.status === 201) void reply.header('location', `${collectionOf(request)}/${spec.aggregateId}`);
     // As Stripe and the IETF idempotency-key draft's implementers do: this answer is an
     // earlier request's, and nothing was appended now.
     if (response.replayed) void reply.header('idempotent-replayed', 'true');
     if (response.status >= 400) void reply.header('content-type', 'application/problem+json; charset=utf-8');
     void reply.status(response.status).send(response.body);
   }
+}
+
+/** The collection a creation was posted to: the request's path, without its query or a trailing slash. */
+function collectionOf(request: FastifyRequest): string {
+  return request.url.split('?')[0].replace(/\/+$/, '');
 }
 
 /** The route's pattern (`/commitments/:id/revise`), not the URL as sent. */
