@@ -251,6 +251,18 @@ describe('commitments over HTTP (real app, SQLite)', () => {
       ],
       ['an unknown route', () => t.request({ method: 'GET', url: '/nowhere', key: ma }), 404, 'NOT_FOUND'],
       [
+        'a known path with a method it does not take',
+        () => t.request({ method: 'DELETE', url: `/commitments/${id}`, key: ma }),
+        405,
+        'METHOD_NOT_ALLOWED',
+      ],
+      [
+        'PUT on a command route',
+        () => t.request({ method: 'PUT', url: `/commitments/${id}/progress`, key: ma }),
+        405,
+        'METHOD_NOT_ALLOWED',
+      ],
+      [
         'a stale If-Match',
         () => t.post(`/commitments/${id}/revise`, { title: 'B' }, ma, { 'if-match': '"7"' }),
         412,
@@ -300,6 +312,10 @@ describe('commitments over HTTP (real app, SQLite)', () => {
         // RFC 9110 §11.6.1: a 401 names the scheme to authenticate with.
         if (status === 401) expect(response.headers['www-authenticate']).toBe('Bearer realm="accord"');
         else expect(response.headers['www-authenticate']).toBeUndefined();
+        // RFC 9110 §15.5.6: a 405 lists the methods the path takes.
+        if (_name === 'a known path with a method it does not take') expect(response.headers.allow).toBe('GET, HEAD');
+        if (_name === 'PUT on a command route') expect(response.headers.allow).toBe('POST');
+        if (status !== 405) expect(response.headers.allow).toBeUndefined();
         if (code === 'ILLEGAL_TRANSITION')
           expect(response.json()).toMatchObject({ state: 'proposed', command: 'StartCommitment' });
         expect((await t.log()).length).toBe(before);

@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule, type AppOverrides } from './app.module';
 import type { ApiConfig } from './infrastructure/api-config';
 import { checkBodyValue, checkJsonShape, type ShapeViolation } from './http/body-shape';
+import { trackRoutes } from './http/method-not-allowed';
 import { ProblemDetails, ProblemException } from './http/problem';
 
 /** Request bodies above this are refused with 413 PAYLOAD_TOO_LARGE (documented in the README). */
@@ -133,6 +134,7 @@ export async function createApp(
     return payload;
   });
   acceptJsonBodiesOnly(fastify);
+  trackRoutes(fastify);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, { clock: options.clock }),
     adapter,

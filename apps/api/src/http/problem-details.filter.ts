@@ -1,5 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { allowedMethods } from './method-not-allowed';
+import { ProblemException } from './problem';
 import { toProblemException } from './problem-mapping';
 
 const logger = new Logger('Problem');
@@ -14,7 +16,19 @@ export const RETRY_AFTER_SECONDS = 1;
  * behind `?after=`) only as a warning, since the client is told to retry.
  */
 export function sendProblem(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
-  const problem = toProblemException(error);
+  let problem = toProblemException(error);
+  if (problem.status === 404) {
+    // A known path asked with a method it does not take (RFC 9110 §15.5.6).
+    const allowed = allowedMethods(request);
+    if (allowed.length > 0) {
+      problem = new ProblemException(
+        405,
+        'METHOD_NOT_ALLOWED',
+        `${request.method} is not allowed here; use ${allowed.join(', ')}`,
+      );
+      void reply.header('allow', allowed.join(', '));
+    }
+  }
   if (problem.status === 503) logger.warn({ url: request.url, detail: problem.message }, 'service unavailable');
   else if (problem.status >= 500) logger.error({ err: error, url: request.url }, 'request failed');
   if (problem.status === 401) void reply.header('www-authenticate', 'Bearer realm="accord"');
