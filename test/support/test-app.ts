@@ -43,7 +43,14 @@ async function storeUrlFor(dir: string): Promise<string> {
 }
 
 export async function startTestApp(
-  options: { dir?: string; storeUrl?: string; clock?: Clock; workers?: boolean; idempotencyLeaseMs?: number } = {},
+  options: {
+    dir?: string;
+    storeUrl?: string;
+    clock?: Clock;
+    workers?: boolean;
+    idempotencyLeaseMs?: number;
+    corsOrigins?: string[];
+  } = {},
 ): Promise<TestApp> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'accord-e2e-'));
   const storeUrl = options.storeUrl ?? (await storeUrlFor(dir));
@@ -60,6 +67,7 @@ export async function startTestApp(
       projectionBatch: 2_000,
       readModelUrl: undefined,
       idempotencyLeaseMs: options.idempotencyLeaseMs ?? 5_000,
+      corsOrigins: options.corsOrigins ?? [],
     },
     { logger: false, clock: options.clock },
   );

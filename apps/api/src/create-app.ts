@@ -1,4 +1,6 @@
 import { connect, Server, type Socket } from 'node:net';
+import compress from '@fastify/compress';
+import cors from '@fastify/cors';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { NestFactory } from '@nestjs/core';
@@ -146,6 +148,19 @@ export async function createApp(
     },
   );
   if (options.logger !== false) app.useLogger(app.get(Logger));
+  // Answers are compressed for a client that accepts it; zlib works on libuv's threads, not
+  // the request thread. gzip and deflate only: brotli at its default quality costs more CPU
+  // than a JSON answer is worth.
+  await app.register(compress, { encodings: ['gzip', 'deflate'], threshold: 1024 });
+  // CORS is off unless origins are listed: the API is called by services, and by browsers
+  // only from the origins an operator names.
+  if (config.corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: [...config.corsOrigins],
+      exposedHeaders: ['ETag', 'Location', 'Retry-After', 'Idempotent-Replayed', 'X-Correlation-Id', 'Allow'],
+      maxAge: 600,
+    });
+  }
 
   const document = SwaggerModule.createDocument(
     app,
@@ -164,6 +179,12 @@ export async function createApp(
       .build(),
     { extraModels: [ProblemDetails] },
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  // The JSON document is served here rather than by SwaggerModule: its async handler sends and
+  // then resolves, which leaves a compressed (streamed) answer empty. The YAML one stays its.
+  SwaggerModule.setup('docs', app, document, { raw: ['yaml'] });
+  const json = JSON.stringify(document);
+  fastify.get('/docs-json', (_request, reply) => {
+    void reply.type('application/json; charset=utf-8').send(json);
+  });
   return app;
 }

@@ -20,6 +20,8 @@ export interface ApiConfig {
   readonly readModelUrl: string | undefined;
   /** ACCORD_IDEMPOTENCY_LEASE_MS: how long a request's claim on an Idempotency-Key holds before another may take it over. */
   readonly idempotencyLeaseMs: number;
+  /** ACCORD_CORS_ORIGINS: the browser origins allowed to call the API (CORS); none by default. */
+  readonly corsOrigins: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -66,6 +68,17 @@ export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       `ACCORD_IDEMPOTENCY_LEASE_MS must be an integer from 100 to 600000, not "${env.ACCORD_IDEMPOTENCY_LEASE_MS}"`,
     );
   }
+  const corsOrigins = (env.ACCORD_CORS_ORIGINS ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '');
+  for (const origin of corsOrigins) {
+    if (!isOrigin(origin)) {
+      throw new ConfigError(
+        `ACCORD_CORS_ORIGINS must list origins such as https://console.example.org, comma-separated; "${origin}" is not one`,
+      );
+    }
+  }
   return {
     storeUrl: env.ACCORD_STORE || DEFAULT_STORE_URL,
     port,
@@ -78,5 +91,16 @@ export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     projectionBatch,
     readModelUrl: env.ACCORD_READ_MODEL || undefined,
     idempotencyLeaseMs,
+    corsOrigins,
   };
+}
+
+/** `scheme://host[:port]`, exactly as a browser sends it in Origin: no path, no trailing slash. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+  } catch {
+    return false;
+  }
 }
