@@ -5,7 +5,7 @@ import type { FastifyReply } from 'fastify';
 import { Roles } from '../auth/auth.decorators';
 import { AfterQueryDto } from '../http/after-query.dto';
 import { ApiCommonErrors } from '../http/api-docs.decorators';
-import { ifNoneMatchMatches } from '../http/conditional';
+import { withEtag } from '../http/conditional';
 import { uuid } from '../http/uuid';
 import { GetSessionQuery } from './session.queries';
 
@@ -28,13 +28,6 @@ export class SessionReadsController {
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const view = await this.queries.execute(new GetSessionQuery(id, query.after));
-    const etag = `"${view.revision}"`;
-    void reply.header('etag', etag);
-    if (ifNoneMatchMatches(ifNoneMatch, etag)) {
-      void reply.status(304);
-      return undefined;
-    }
-    return view;
+    return withEtag(reply, ifNoneMatch, await this.queries.execute(new GetSessionQuery(id, query.after)));
   }
 }
