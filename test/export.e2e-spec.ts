@@ -113,6 +113,8 @@ describe('npx accord export and import', () => {
     ]);
     // To standard output, the same bytes.
     expect((await accord(['export', '--format', 'ndjson', '--store', source])).stdout).toBe(text);
+    // ndjson, the importable format, is the default.
+    expect((await accord(['export', '--store', source])).stdout).toBe(text);
 
     const target = `sqlite:${join(dir, 'target.db')}`;
     const imported = await accord(['import', first, '--store', target]);

@@ -54,7 +54,7 @@ export function exportCommand(): Command {
     .addOption(
       new Option('--format <format>', 'ndjson (importable) or cloudevents (CloudEvents 1.0 JSON)')
         .choices([...EXPORT_FORMATS])
-        .makeOptionMandatory(),
+        .default('ndjson'),
     )
     .option('--out <file>', 'write to this file (written beside it, then renamed) instead of standard output')
     .action(async (options: ExportOptions) => {
