@@ -14,6 +14,7 @@ import { ApiConfigModule } from './infrastructure/api-config.provider';
 import { CLOCK, systemClock, type Clock } from './infrastructure/clock';
 import { EventStoreModule } from './infrastructure/event-store.module';
 import { HealthModule } from './infrastructure/health/health.module';
+import { logTransport } from './infrastructure/log-format';
 import { StateModule } from './infrastructure/state/state.module';
 import { PipelineModule } from './pipeline/pipeline.module';
 import { SessionsModule } from './sessions/sessions.module';
@@ -38,6 +39,7 @@ export class AppModule {
             // Health probes every few seconds would drown the log.
             autoLogging: { ignore: (req) => req.url === '/health' },
             redact: ['req.headers.authorization'],
+            transport: logTransport(process.stdout),
           },
         }),
         CqrsModule.forRoot(),
