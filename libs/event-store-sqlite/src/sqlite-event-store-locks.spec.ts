@@ -4,20 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
-import { anEvent } from '@accord/event-store/conformance/event-store.conformance';
+import { anEvent, until } from '@accord/event-store/conformance/event-store.conformance';
 import { SqliteEventStore } from './sqlite-event-store';
 
 /** Well under the old busy wait (5 s of sleep on the thread), well over what a loaded test machine adds. */
 const STALL_MS = 100;
-
-/** Resolves once `condition` holds, looking again on each timer turn (fails after 10 s). */
-async function until(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('the condition never held');
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-}
 
 describe('SqliteEventStore while another connection holds the write lock', () => {
   let dir: string;

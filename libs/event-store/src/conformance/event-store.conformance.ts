@@ -48,7 +48,7 @@ export async function until(
 }
 
 /** Takes `count` events from a subscription; fails instead of hanging if they never come. */
-async function take(
+export async function take(
   iterable: AsyncIterable<RecordedEvent>,
   count: number,
   timeoutMs = 20000,
