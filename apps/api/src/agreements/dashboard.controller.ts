@@ -1,19 +1,15 @@
 import { parseInstant } from '@accord/audit';
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Get, Param, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation } from '@nestjs/swagger';
 import { DashboardQueryDto } from '../audit/audit.dto';
 import { GetDashboardAsOfQuery } from '../audit/dashboard-as-of';
-import { Roles } from '../auth/auth.decorators';
-import { ApiCommonErrors } from '../http/api-docs.decorators';
+import { ReadController } from '../http/read-controller';
 import { uuid } from '../http/uuid';
 import { GetDashboardQuery } from './dashboard.queries';
 
 /** An agreement's dashboard, from the read models (or replayed, with ?asOf); every role may read it. */
-@ApiTags('queries')
-@Controller()
-@Roles('integration', 'delegate', 'secretariat', 'auditor')
-@ApiCommonErrors()
+@ReadController()
 export class DashboardController {
   constructor(private readonly queries: QueryBus) {}
 

@@ -1,11 +1,10 @@
-import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
+import { Get, Headers, Param, Query, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Roles } from '../auth/auth.decorators';
 import { AfterQueryDto } from '../http/after-query.dto';
-import { ApiCommonErrors } from '../http/api-docs.decorators';
 import { withEtag } from '../http/conditional';
+import { ReadController } from '../http/read-controller';
 import { uuid } from '../http/uuid';
 import { ListCommitmentsQueryDto } from './commitment-query.dto';
 import { GetCommitmentHistoryQuery, GetCommitmentQuery, ListCommitmentsQuery } from './commitment.queries';
@@ -14,10 +13,7 @@ import { GetCommitmentHistoryQuery, GetCommitmentQuery, ListCommitmentsQuery } f
  * Reads of commitments, from read models only. Every role may read every agreement it can see
  * a key for: the parties of an agreement share its records (README, "Who may read what").
  */
-@ApiTags('queries')
-@Controller()
-@Roles('integration', 'delegate', 'secretariat', 'auditor')
-@ApiCommonErrors()
+@ReadController()
 export class CommitmentReadsController {
   constructor(private readonly queries: QueryBus) {}
 

@@ -1,19 +1,15 @@
-import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
+import { Get, Headers, Param, Query, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Roles } from '../auth/auth.decorators';
 import { AfterQueryDto } from '../http/after-query.dto';
-import { ApiCommonErrors } from '../http/api-docs.decorators';
 import { withEtag } from '../http/conditional';
+import { ReadController } from '../http/read-controller';
 import { uuid } from '../http/uuid';
 import { GetSessionQuery } from './session.queries';
 
 /** Reads of sessions, from the sessions read model; every role may read them. */
-@ApiTags('queries')
-@Controller()
-@Roles('integration', 'delegate', 'secretariat', 'auditor')
-@ApiCommonErrors()
+@ReadController()
 export class SessionReadsController {
   constructor(private readonly queries: QueryBus) {}
 
