@@ -4,13 +4,14 @@ import cors from '@fastify/cors';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { NestFactory } from '@nestjs/core';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppOverrides } from './app.module';
 import type { ApiConfig } from './infrastructure/api-config';
 import { checkBodyValue, checkJsonShape, type ShapeViolation } from './http/body-shape';
 import { trackRoutes } from './http/method-not-allowed';
-import { ProblemDetails, ProblemException } from './http/problem';
+import { buildOpenApiDocument } from './http/open-api-document';
+import { ProblemException } from './http/problem';
 
 /** Request bodies above this are refused with 413 PAYLOAD_TOO_LARGE (documented in the README). */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -162,23 +163,7 @@ export async function createApp(
     });
   }
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('accord')
-      .setDescription(
-        'Commands and queries for the commitments made under a cooperation agreement and their review by its mixed committee. ' +
-          'Every error is application/problem+json with a stable `code`.',
-      )
-      .setVersion('0.1.0')
-      .addBearerAuth({
-        type: 'http',
-        scheme: 'bearer',
-        description: 'An API key from POST /admin/keys or `accord keys create`',
-      })
-      .build(),
-    { extraModels: [ProblemDetails] },
-  );
+  const document = buildOpenApiDocument(app);
   // The JSON document is served here rather than by SwaggerModule: its async handler sends and
   // then resolves, which leaves a compressed (streamed) answer empty. The YAML one stays its.
   SwaggerModule.setup('docs', app, document, { raw: ['yaml'] });
