@@ -24,6 +24,11 @@ const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}
 /** Milliseconds since the epoch, or undefined when `text` is not an instant with an offset. */
 export function parseInstant(text: string): number | undefined {
   if (!INSTANT.test(text)) return undefined;
+  // Date.parse rolls an impossible day over (2027-02-30 is read as March 2nd): refuse it.
+  const [year, month, day] = text.slice(0, 10).split('-').map(Number);
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day); // Date.UTC would read years 0–99 as 1900–1999
+  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? undefined : ms;
 }

@@ -1,3 +1,4 @@
+import { IsIsoDate } from '../http/dates';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -5,7 +6,6 @@ import {
   ArrayMinSize,
   ArrayUnique,
   IsArray,
-  IsISO8601,
   IsNotEmpty,
   IsOptional,
   IsString,
@@ -48,8 +48,7 @@ export class RegisterAgreementDto {
   title!: string;
 
   @ApiProperty({ example: '2014-03-12', description: 'ISO date' })
-  @IsISO8601({ strict: true })
-  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'signedAt must be a date YYYY-MM-DD' })
+  @IsIsoDate()
   signedAt!: string;
 
   @ApiProperty({ example: 'Rabat' })

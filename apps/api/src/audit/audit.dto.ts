@@ -1,23 +1,8 @@
-import { parseInstant } from '@accord/audit';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min, ValidateBy, type ValidationOptions } from 'class-validator';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInstant } from '../http/dates';
 import { AfterQueryDto } from '../http/after-query.dto';
-
-/** An ISO-8601 instant with its offset (Z or ±hh:mm). */
-function IsInstant(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isInstant',
-      validator: {
-        validate: (value: unknown) => typeof value === 'string' && parseInstant(value) !== undefined,
-        defaultMessage: (args) =>
-          `${args?.property} must be an ISO-8601 instant with an offset, e.g. 2027-01-31T12:00:00Z`,
-      },
-    },
-    options,
-  );
-}
 
 const AS_OF =
   "An ISO-8601 instant: replay the log up to the first event that occurred after it (each event's " +

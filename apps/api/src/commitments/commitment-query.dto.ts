@@ -3,9 +3,9 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { AfterQueryDto } from '../http/after-query.dto';
+import { IsIsoDate } from '../http/dates';
 import { IsNormalizedUuid } from '../http/uuid';
 
-const ISO_DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 export const STATUSES = commitmentStatuses;
 export const SORTS = [
   'createdAt',
@@ -35,12 +35,12 @@ export class ListCommitmentsQueryDto extends AfterQueryDto {
 
   @ApiPropertyOptional({ example: '2027-12-31', description: 'Due strictly before this date' })
   @IsOptional()
-  @Matches(ISO_DATE, { message: 'dueBefore must be a date YYYY-MM-DD' })
+  @IsIsoDate()
   dueBefore?: string;
 
   @ApiPropertyOptional({ example: '2027-01-01', description: 'Due strictly after this date' })
   @IsOptional()
-  @Matches(ISO_DATE, { message: 'dueAfter must be a date YYYY-MM-DD' })
+  @IsIsoDate()
   dueAfter?: string;
 
   @ApiPropertyOptional({ enum: SORTS, default: 'createdAt' }) @IsOptional() @IsIn(SORTS) sort?: (typeof SORTS)[number];

@@ -11,16 +11,15 @@ import {
   IsOptional,
   IsString,
   IsUrl,
-  Matches,
   Max,
   MaxLength,
   Min,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { IsIsoDate } from '../http/dates';
 import { IsNormalizedUuid } from '../http/uuid';
 
-const ISO_DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const PRIORITIES = ['low', 'normal', 'high'] as const;
 
 export class EvidenceDto {
@@ -76,7 +75,7 @@ export class ProposeCommitmentDto {
 
   @ApiPropertyOptional({ example: '2027-06-30', description: 'ISO date' })
   @IsOptional()
-  @Matches(ISO_DATE, { message: 'dueDate must be a date YYYY-MM-DD' })
+  @IsIsoDate()
   dueDate?: string;
 
   @ApiPropertyOptional({ enum: PRIORITIES, default: 'normal' })
@@ -121,7 +120,7 @@ export class ReviseCommitmentDto {
   @ApiPropertyOptional({ nullable: true, description: 'ISO date; null removes the due date' })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
-  @Matches(ISO_DATE, { message: 'dueDate must be a date YYYY-MM-DD or null' })
+  @IsIsoDate({ message: 'dueDate must be a date YYYY-MM-DD that exists, or null' })
   dueDate?: string | null;
 
   @ApiPropertyOptional({ enum: PRIORITIES })
