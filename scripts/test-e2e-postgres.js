@@ -35,6 +35,7 @@ const suites = [
   'test/read-models.e2e-spec.ts',
   'test/read-model-failure.e2e-spec.ts',
   'test/idempotency.e2e-spec.ts',
+  'test/idempotent-replay.e2e-spec.ts',
   'test/edge-input.e2e-spec.ts',
   'test/uuid-case.e2e-spec.ts',
   'test/sigterm.e2e-spec.ts',

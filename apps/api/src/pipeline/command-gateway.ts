@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { v5 as uuidv5 } from 'uuid';
 import type { Principal } from '../auth/principal';
 import { ProblemException } from '../http/problem';
-import { CommandResponse, Idempotency } from './idempotency.service';
+import { CommandResponse, Idempotency, JSON_CONTENT_TYPE } from './idempotency.service';
 import type { CommandMeta, IfMatch, CommandOutcome } from './command-runner';
 
 /** Namespace for ids derived from (principal, Idempotency-Key) and from creations. */
@@ -72,6 +72,10 @@ export class CommandGateway {
       ifMatch,
       creates: spec.creates,
     };
+    // Before the command runs, so that a refusal carries it too; a replay carries its own request's.
+    void reply.header('x-correlation-id', correlationId);
+    // RFC 9110 §15.3.2: a 201 names what it created (POST /commitments → /commitments/{id}).
+    const location = spec.creates ? `${collectionOf(request)}/${spec.aggregateId}` : null;
     const execute = async (): Promise<CommandResponse> => {
       const outcome = await this.bus.execute(spec.message(meta));
       const body: CommandAcceptedBody = {
@@ -81,7 +85,14 @@ export class CommandGateway {
         position: outcome.position,
         events: outcome.events.map((e) => ({ type: e.type, revision: e.revision })),
       };
-      return { status: spec.creates ? 201 : 200, body, etag: `"${outcome.revision}"`, replayed: outcome.repeated };
+      return {
+        status: spec.creates ? 201 : 200,
+        body: JSON.stringify(body),
+        contentType: JSON_CONTENT_TYPE,
+        etag: `"${outcome.revision}"`,
+        location,
+        replayed: outcome.repeated,
+      };
     };
     const response = key
       ? await this.idempotency.run(
@@ -92,15 +103,16 @@ export class CommandGateway {
           request.url,
         )
       : await execute();
-    void reply.header('x-correlation-id', correlationId);
+    // A replay sends the first answer's status, bytes and headers (a record kept before
+    // locations were names the created resource as this request would).
+    void reply.status(response.status).header('content-type', response.contentType);
     if (response.etag) void reply.header('etag', response.etag);
-    // RFC 9110 §15.3.2: a 201 names what it created (POST /commitments → /commitments/{id}).
-    if (response.status === 201) void reply.header('location', `${collectionOf(request)}/${spec.aggregateId}`);
+    const created = response.location ?? (response.status === 201 ? location : null);
+    if (created) void reply.header('location', created);
     // As Stripe and the IETF idempotency-key draft's implementers do: this answer is an
     // earlier request's, and nothing was appended now.
     if (response.replayed) void reply.header('idempotent-replayed', 'true');
-    if (response.status >= 400) void reply.header('content-type', 'application/problem+json; charset=utf-8');
-    void reply.status(response.status).send(response.body);
+    void reply.send(response.body);
   }
 }
 

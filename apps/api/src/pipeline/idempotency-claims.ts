@@ -8,7 +8,19 @@ export interface IdempotencyClaim {
   /** When the current owner claimed it (ms since the epoch). */
   readonly claimedAt: number;
   /** null while the command runs. */
-  readonly answer: { status: number; body: string; etag: string | null } | null;
+  readonly answer: IdempotentAnswer | null;
+}
+
+/**
+ * The first answer to a key, as it was sent: status, body bytes and the headers that carry
+ * meaning. `contentType` and `location` are null in records kept before they were.
+ */
+export interface IdempotentAnswer {
+  readonly status: number;
+  readonly body: string;
+  readonly etag: string | null;
+  readonly contentType: string | null;
+  readonly location: string | null;
 }
 
 /** Status 0 marks a claim whose command has not answered yet (the table predates claims). */
@@ -21,6 +33,8 @@ interface ClaimRow {
   status: number | string;
   body: string;
   etag: string | null;
+  content_type: string | null;
+  location: string | null;
 }
 
 /**
@@ -56,6 +70,9 @@ export class IdempotencyClaims {
       // Records kept before claims existed are finished answers: they get no owner.
       await this.addColumn('owner', 'TEXT');
       await this.addColumn('claimed_at', 'BIGINT');
+      // The answer's headers, so that a replay sends them as the first answer did.
+      await this.addColumn('content_type', 'TEXT');
+      await this.addColumn('location', 'TEXT');
     })();
     return this.ready;
   }
@@ -89,7 +106,8 @@ export class IdempotencyClaims {
   async get(principalId: string, key: string): Promise<IdempotencyClaim | undefined> {
     await this.setup();
     const [row] = await this.db.query<ClaimRow>(
-      'SELECT request_hash, owner, claimed_at, status, body, etag FROM idempotency_keys WHERE principal_id = ? AND key = ?',
+      `SELECT request_hash, owner, claimed_at, status, body, etag, content_type, location
+       FROM idempotency_keys WHERE principal_id = ? AND key = ?`,
       [principalId, key],
     );
     if (!row) return undefined;
@@ -98,7 +116,10 @@ export class IdempotencyClaims {
       requestHash: row.request_hash,
       owner: row.owner,
       claimedAt: row.claimed_at === null ? 0 : Number(row.claimed_at),
-      answer: status === PENDING ? null : { status, body: row.body, etag: row.etag },
+      answer:
+        status === PENDING
+          ? null
+          : { status, body: row.body, etag: row.etag, contentType: row.content_type, location: row.location },
     };
   }
 
@@ -119,18 +140,18 @@ export class IdempotencyClaims {
     return changed === 1;
   }
 
-  /** Keeps the answer of a pending claim (the first answer written wins). */
-  async answer(
-    principalId: string,
-    key: string,
-    answer: { status: number; body: string; etag: string | null },
-  ): Promise<void> {
+  /**
+   * Keeps the answer of a pending claim. The first answer written wins: false when another
+   * was kept first (an owner that stalled past its lease and one that took over both ran).
+   */
+  async answer(principalId: string, key: string, answer: IdempotentAnswer): Promise<boolean> {
     await this.setup();
-    await this.db.execute(
-      `UPDATE idempotency_keys SET status = ?, body = ?, etag = ?
+    const changed = await this.db.execute(
+      `UPDATE idempotency_keys SET status = ?, body = ?, etag = ?, content_type = ?, location = ?
        WHERE principal_id = ? AND key = ? AND status = ${PENDING}`,
-      [answer.status, answer.body, answer.etag, principalId, key],
+      [answer.status, answer.body, answer.etag, answer.contentType, answer.location, principalId, key],
     );
+    return changed === 1;
   }
 
   /** Gives a claim up (our own failure): the next request with the key runs afresh. */

@@ -5,10 +5,16 @@ import { SqliteDb } from '@accord/sql';
 import type { Principal } from '../auth/principal';
 import { ProblemException } from '../http/problem';
 import { IdempotencyClaims } from './idempotency-claims';
-import { Idempotency, type CommandResponse } from './idempotency.service';
+import { Idempotency, JSON_CONTENT_TYPE, PROBLEM_CONTENT_TYPE, type CommandResponse } from './idempotency.service';
 
 const principal: Principal = { id: 'key-1', role: 'integration', party: 'MA', name: 'MA integration' };
-const ok = (revision: number): CommandResponse => ({ status: 200, body: { revision }, etag: `"${revision}"` });
+const ok = (revision: number): CommandResponse => ({
+  status: 200,
+  body: JSON.stringify({ revision }),
+  contentType: JSON_CONTENT_TYPE,
+  etag: `"${revision}"`,
+  location: null,
+});
 
 /** Resolves once `claims.get` has been called `times` times: the waiter is polling. */
 async function polled(claims: IdempotencyClaims, times: number): Promise<void> {
@@ -56,8 +62,15 @@ describe('Idempotency claims (real SQLite file)', () => {
     let ran = false;
     const waiting = idempotency.run(principal, 'k', 'h1', async () => ((ran = true), ok(9)));
     await polled(claims, 2);
-    await claims.answer(principal.id, 'k', { status: 201, body: JSON.stringify({ revision: 0 }), etag: '"0"' });
-    expect(await waiting).toEqual({ status: 201, body: { revision: 0 }, etag: '"0"', replayed: true });
+    const created = {
+      status: 201,
+      body: '{"revision":0}',
+      contentType: JSON_CONTENT_TYPE,
+      etag: '"0"',
+      location: '/commitments/c-1',
+    };
+    expect(await claims.answer(principal.id, 'k', created)).toBe(true);
+    expect(await waiting).toEqual({ ...created, replayed: true });
     expect(ran).toBe(false);
   });
 
@@ -74,12 +87,57 @@ describe('Idempotency claims (real SQLite file)', () => {
       status: 200,
       body: JSON.stringify({ revision: 1 }),
       etag: '"1"',
+      contentType: JSON_CONTENT_TYPE,
+      location: null,
     });
+  });
+
+  it('sends the answer kept first when a stalled owner finishes after the instance that took over', async () => {
+    const other = new Idempotency(new IdempotencyClaims(db), { leaseMs: 5_000, now: () => now });
+    let finish: (response: CommandResponse) => void = () => undefined;
+    let stalled: CommandResponse | undefined;
+    await new Promise<void>((started) => {
+      void idempotency
+        .run(principal, 'k', 'h1', () => (started(), new Promise<CommandResponse>((done) => (finish = done))))
+        .then((answer) => (stalled = answer));
+    });
+    now += 5_000;
+    expect(await other.run(principal, 'k', 'h1', async () => ok(1))).toEqual(ok(1));
+    finish(ok(2));
+    while (!stalled) await new Promise((resolve) => setImmediate(resolve));
+    expect(stalled).toEqual({ ...ok(1), replayed: true });
+    expect((await claims.get(principal.id, 'k'))?.answer?.body).toBe('{"revision":1}');
+  });
+
+  it('resolves with a refusal, as bytes that every replay sends again, naming the first URL', async () => {
+    let runs = 0;
+    const refused = () => (runs++, Promise.reject(new ProblemException(422, 'RULE_VIOLATED', 'no', { rule: 'r' })));
+    const first = await idempotency.run(principal, 'k', 'h', refused, '/commitments/c-1/start');
+    expect(first).toEqual({
+      status: 422,
+      body: JSON.stringify({
+        type: 'https://accord.dev/problems/rule-violated',
+        title: 'Rule violated',
+        status: 422,
+        code: 'RULE_VIOLATED',
+        detail: 'no',
+        instance: '/commitments/c-1/start',
+        rule: 'r',
+      }),
+      contentType: PROBLEM_CONTENT_TYPE,
+      etag: null,
+      location: null,
+    });
+    expect(await idempotency.run(principal, 'k', 'h', refused, '/commitments/C-1/start?again')).toEqual({
+      ...first,
+      replayed: true,
+    });
+    expect(runs).toBe(1);
   });
 
   it('keeps a refusal as the answer but releases the claim after its own failure', async () => {
     const refused = () => Promise.reject(new ProblemException(422, 'RULE_VIOLATED', 'no'));
-    await expect(idempotency.run(principal, 'a', 'h', refused)).rejects.toMatchObject({ status: 422 });
+    expect(await idempotency.run(principal, 'a', 'h', refused)).toMatchObject({ status: 422 });
     expect((await claims.get(principal.id, 'a'))?.answer?.status).toBe(422);
 
     await expect(idempotency.run(principal, 'b', 'h', () => Promise.reject(new Error('disk')))).rejects.toThrow('disk');
@@ -107,8 +165,10 @@ describe('Idempotency claims (real SQLite file)', () => {
     );
     expect(await idempotency.run(principal, 'old', 'h', async () => ok(5))).toEqual({
       status: 201,
-      body: { id: 'x' },
+      body: '{"id":"x"}',
+      contentType: JSON_CONTENT_TYPE,
       etag: '"0"',
+      location: null,
       replayed: true,
     });
   });

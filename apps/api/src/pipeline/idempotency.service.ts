@@ -3,12 +3,22 @@ import canonicalize from 'canonicalize';
 import type { Principal } from '../auth/principal';
 import { ProblemException } from '../http/problem';
 import { toProblemException } from '../http/problem-mapping';
-import type { IdempotencyClaim, IdempotencyClaims } from './idempotency-claims';
+import type { IdempotencyClaim, IdempotencyClaims, IdempotentAnswer } from './idempotency-claims';
 
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
+/**
+ * A command's answer, as it is sent: the body is its bytes (serialised once), so that a
+ * replay sends the very bytes and headers the first answer did (decision 0015).
+ */
 export interface CommandResponse {
   readonly status: number;
-  readonly body: unknown;
+  readonly body: string;
+  readonly contentType: string;
   readonly etag: string | null;
+  /** A 201's Location; null otherwise (and in records kept before locations were). */
+  readonly location: string | null;
   /** The answer of an earlier request (a kept answer, or a command whose events were already in the stream). */
   readonly replayed?: boolean;
 }
@@ -31,7 +41,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * in the database beside the store, with the hash of what it asks (route, target, body). Of
  * any number of requests, in any number of instances, exactly one gets the claim and runs the
  * command; the others wait for its answer. The same key with another request is 409
- * IDEMPOTENCY_KEY_REUSED, whether the first has answered yet or not.
+ * IDEMPOTENCY_KEY_REUSED, whether the first has answered yet or not. A refusal (4xx) is an
+ * answer too: it is kept, and resolved (not thrown) so that the first request sends the bytes
+ * every replay will send.
  *
  * The claim's owner may die between its append and its answer: a waiter takes over a claim
  * left pending for `leaseMs` and runs the command again, which the command id derived from the
@@ -65,7 +77,7 @@ export class Idempotency {
       .digest('hex');
   }
 
-  /** `instance` is the URL a refusal's problem names (as the error filter would). */
+  /** `instance` is the URL a refusal's problem names (as the error filter would). A refusal resolves. */
   async run(
     principal: Principal,
     key: string,
@@ -88,14 +100,7 @@ export class Idempotency {
       const seen = await this.claims.get(principal.id, key);
       if (!seen) continue; // released by its owner meanwhile: claim again
       if (seen.requestHash !== requestHash) throw reused();
-      if (seen.answer) {
-        return {
-          status: seen.answer.status,
-          body: JSON.parse(seen.answer.body),
-          etag: seen.answer.etag,
-          replayed: true,
-        };
-      }
+      if (seen.answer) return replayOf(seen.answer);
       if (this.abandoned(seen) && (await this.claims.takeOver(principal.id, key, seen, owner, this.now()))) {
         return this.runClaimed(slot, principal, key, owner, execute, instance);
       }
@@ -143,20 +148,45 @@ export class Idempotency {
         await this.claims.release(principal.id, key, owner).catch(() => undefined);
         throw error;
       }
-      await this.remember(principal, key, { status: problem.status, body: problem.toProblem(instance), etag: null });
-      throw error;
+      response = {
+        status: problem.status,
+        body: JSON.stringify(problem.toProblem(instance)),
+        contentType: PROBLEM_CONTENT_TYPE,
+        etag: null,
+        location: null,
+      };
     }
-    await this.remember(principal, key, response);
-    return response;
+    return this.remember(principal, key, response);
   }
 
-  private remember(principal: Principal, key: string, response: CommandResponse): Promise<void> {
-    return this.claims.answer(principal.id, key, {
+  /**
+   * Keeps the answer and returns what to send: this one, or, when another was kept first
+   * (this owner stalled past its lease while one that took over ran it too), that one.
+   */
+  private async remember(principal: Principal, key: string, response: CommandResponse): Promise<CommandResponse> {
+    const kept = await this.claims.answer(principal.id, key, {
       status: response.status,
-      body: JSON.stringify(response.body),
+      body: response.body,
       etag: response.etag,
+      contentType: response.contentType,
+      location: response.location,
     });
+    if (kept) return response;
+    const first = (await this.claims.get(principal.id, key))?.answer;
+    return first ? replayOf(first) : response;
   }
+}
+
+/** A kept answer, sent again: its status, bytes and headers (the defaults for records that predate them). */
+function replayOf(answer: IdempotentAnswer): CommandResponse {
+  return {
+    status: answer.status,
+    body: answer.body,
+    contentType: answer.contentType ?? (answer.status >= 400 ? PROBLEM_CONTENT_TYPE : JSON_CONTENT_TYPE),
+    etag: answer.etag,
+    location: answer.location,
+    replayed: true,
+  };
 }
 
 function reused(): ProblemException {
