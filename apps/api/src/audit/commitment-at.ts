@@ -7,7 +7,14 @@ import {
   type CommitmentEvent,
 } from '@accord/commitments';
 import { recordedAs, type EventStore, type RecordedEvent } from '@accord/event-store';
-import { toCommitmentView, type CommitmentRow, type CommitmentView } from '@accord/read-models';
+import {
+  evolveCommitmentRecord,
+  initialCommitmentRecord,
+  toCommitmentView,
+  type CommitmentRecord,
+  type CommitmentRow,
+  type CommitmentView,
+} from '@accord/read-models';
 import { ProblemException } from '../http/problem';
 import { inSlices, SLICE_PAGE } from './slices';
 
@@ -21,13 +28,15 @@ export type Cutoff = { readonly revision: number } | { readonly asOf: string; re
 
 /**
  * A commitment as it stood at a revision or an instant: its stream folded with the
- * decider's own evolve, then mapped as the commitments read model maps a row
- * (commitments.projection.ts: createdAt is the first event's time, updatedAt the last's).
+ * decider's own evolve and the read model's record fold (evidence, completion, evaluation,
+ * review), then mapped as the commitments read model maps a row (commitments.projection.ts:
+ * createdAt is the first event's time, updatedAt the last's).
  * A long stream is read in slices (slices.ts), so other requests are answered meanwhile.
  */
 export async function commitmentAt(store: EventStore, id: string, cutoff: Cutoff): Promise<CommitmentStateView> {
   const streamId = commitmentStreamId(id);
   let state: Commitment = initialCommitmentState;
+  let record: CommitmentRecord = initialCommitmentRecord;
   let createdAt = '';
   let last: RecordedEvent | undefined;
   let seen = false;
@@ -42,6 +51,7 @@ export async function commitmentAt(store: EventStore, id: string, cutoff: Cutoff
       if (next.status === 'none') continue;
       if (state.status === 'none') createdAt = eventTime(event);
       state = next;
+      record = evolveCommitmentRecord(record, event);
       last = event;
     }
   }
@@ -71,6 +81,11 @@ export async function commitmentAt(store: EventStore, id: string, cutoff: Cutoff
     due_date: state.dueDate,
     priority: state.priority,
     progress: state.progress,
+    evidence: JSON.stringify(record.evidence),
+    last_progress: JSON.stringify(record.lastProgressReport),
+    completion: JSON.stringify(record.completion),
+    evaluation: JSON.stringify(record.evaluation),
+    review: JSON.stringify(record.review),
     revision: last.revision,
     position: last.position,
     created_at: createdAt,
