@@ -221,7 +221,9 @@ async function run(env, print) {
 
   appended += await runSession({ request, print, adminKey, issueKey, secretariat, partyKeys });
   print(
-    appended === 0 ? 'Already loaded: nothing changed (0 events appended).' : `Loaded: ${appended} events appended.`,
+    appended === 0
+      ? 'Already loaded: nothing changed (0 events appended).'
+      : `Loaded: ${appended} ${appended === 1 ? 'event' : 'events'} appended.`,
   );
 }
 

@@ -11,6 +11,7 @@ import {
   type LogDigest,
   type VerifyReport,
 } from '@accord/audit';
+import { plural } from '@accord/commitments';
 import type { EventStore } from '@accord/event-store';
 import { DEFAULT_STORE_URL, openEventStore, parseStoreUrl } from '@accord/store-factory';
 import { Command } from 'commander';
@@ -118,11 +119,13 @@ function readDigestFile(file: string): LogDigest {
 }
 
 const number = (n: number): string => n.toLocaleString('en-US');
+/** "12,000 events", "1 event". */
+const count = (n: number, noun: string): string => plural(n, noun, { shown: number(n) });
 
 function describeReport(report: VerifyReport, saved: LogDigest | undefined): string {
   const seconds = report.elapsedMs / 1000;
   const rate = seconds > 0 ? Math.round(report.events / seconds) : report.events;
-  const counted = `${number(report.events)} events in ${number(report.streams)} streams`;
+  const counted = `${count(report.events, 'event')} in ${count(report.streams, 'stream')}`;
   if (!report.intact) {
     return `${describeLink(report.brokenLink!)}\nverified ${counted} before it (${seconds.toFixed(2)} s)\n`;
   }
@@ -133,7 +136,7 @@ function describeReport(report: VerifyReport, saved: LogDigest | undefined): str
   if (saved) {
     const here = report.savedDigest?.positionHere ?? 0;
     lines.push(
-      `the log extends the saved digest of ${number(saved.count)} events` +
+      `the log extends the saved digest of ${count(saved.count, 'event')}` +
         (here === saved.position
           ? ` (position ${saved.position})`
           : ` (its last event is at position ${here} here, ${saved.position} where it was saved: the log was copied)`),

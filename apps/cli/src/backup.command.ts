@@ -11,6 +11,7 @@ import {
 } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { hashOf, RunningDigest, type LogDigest, type VerifyReport } from '@accord/audit';
+import { plural } from '@accord/commitments';
 import { DEFAULT_STORE_URL, openEventStore, parseStoreUrl } from '@accord/store-factory';
 import Database from 'better-sqlite3';
 import { Command } from 'commander';
@@ -77,7 +78,9 @@ export function backupCommand(): Command {
       }
       const seconds = ((performance.now() - started) / 1000).toFixed(2);
       const size = (pages * pageSize(to)) / 2 ** 20;
-      process.stdout.write(`backed up ${live} to ${to}: ${pages} pages (${size.toFixed(1)} MiB) in ${seconds} s\n`);
+      process.stdout.write(
+        `backed up ${live} to ${to}: ${plural(pages, 'page')} (${size.toFixed(1)} MiB) in ${seconds} s\n`,
+      );
       if (!report.intact) {
         process.stderr.write(
           `accord: the backup is a faithful copy, but the log does not verify:\n${describeBrokenLink(report.brokenLink!)}\n`,
@@ -86,7 +89,7 @@ export function backupCommand(): Command {
         return;
       }
       process.stdout.write(
-        `verified: ${report.events} events, ${report.streams} streams, every hash chain intact, ` +
+        `verified: ${plural(report.events, 'event')}, ${plural(report.streams, 'stream')}, every hash chain intact, ` +
           `up to position ${report.digest.position}\n` +
           `digest: ${JSON.stringify(report.digest)} (the live log's at the same position)\n`,
       );
@@ -153,12 +156,12 @@ export function restoreCommand(): Command {
         throw error;
       }
       process.stdout.write(
-        `restored ${backup} into ${target}: ${report.events} events up to position ${report.digest.position}, ` +
+        `restored ${backup} into ${target}: ${plural(report.events, 'event')} up to position ${report.digest.position}, ` +
           `every hash chain intact\ndigest: ${JSON.stringify(report.digest)}\n`,
       );
       if (replaced) {
         process.stdout.write(
-          `the store it replaced (${replaced.events} events, up to position ${replaced.position}) is kept as ${replaced.file}` +
+          `the store it replaced (${plural(replaced.events, 'event')}, up to position ${replaced.position}) is kept as ${replaced.file}` +
             (replaced.position > report.digest.position ? ': it holds events the backup does not have\n' : '\n'),
         );
       }

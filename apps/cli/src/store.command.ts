@@ -8,6 +8,7 @@ import {
   type LogDigest,
   type VerifyReport,
 } from '@accord/audit';
+import { plural } from '@accord/commitments';
 import {
   DuplicateEventIdError,
   WrongExpectedRevisionError,
@@ -99,7 +100,7 @@ export async function copyStore(from: EventStore, to: EventStore, options: CopyO
     if (error instanceof CliError) throw error;
     const changed = error instanceof WrongExpectedRevisionError || error instanceof DuplicateEventIdError;
     throw new CliError(
-      `the copy stopped after ${copied} events (${skipped} were there already): ` +
+      `the copy stopped after ${plural(copied, 'event')} (${skipped} ${skipped === 1 ? 'was' : 'were'} there already): ` +
         `${changed ? 'the target changed while copying (does something else write to it?): ' : ''}` +
         `${(error as Error).message}. Run it again to resume: what the target holds is recognised and skipped.`,
       { cause: error },
@@ -140,7 +141,7 @@ export function storeCommand(): Command {
         if (!source.intact) {
           process.stderr.write(
             `accord: the source does not verify, nothing was copied\n${describeBrokenLink(source.brokenLink!)}\n` +
-              `(${source.events} events in ${source.streams} streams verified before it; see accord audit verify)\n`,
+              `(${plural(source.events, 'event')} in ${plural(source.streams, 'stream')} verified before it; see accord audit verify)\n`,
           );
           process.exitCode = BROKEN_LOG_EXIT_CODE;
           return;
@@ -161,8 +162,8 @@ export function storeCommand(): Command {
           const seconds = (Date.now() - started) / 1000;
           const rate = seconds > 0 ? Math.round(report.copied / seconds) : report.copied;
           process.stdout.write(
-            `copied ${report.copied} events (${report.skipped} already there) of ${source.events}, ` +
-              `${source.streams} streams, in ${seconds.toFixed(1)} s (${rate} events/s)\n`,
+            `copied ${plural(report.copied, 'event')} (${report.skipped} already there) of ${source.events}, ` +
+              `${plural(source.streams, 'stream')}, in ${seconds.toFixed(1)} s (${rate} events/s)\n`,
           );
           // The target must verify and begin with exactly the events verified in the source.
           const check = await verifyStore(options.to, to, `verify ${redactStoreUrl(options.to)}`, source.digest);
@@ -170,7 +171,7 @@ export function storeCommand(): Command {
             throw new CliError(`the target does not verify after the copy:\n${describeBrokenLink(check.brokenLink!)}`);
           }
           process.stdout.write(
-            `verified: ${check.events} events, ${check.streams} streams, every hash chain intact; ` +
+            `verified: ${plural(check.events, 'event')}, ${plural(check.streams, 'stream')}, every hash chain intact; ` +
               `digest ${JSON.stringify(source.digest)} as the source's (count and digest; positions are each store's own)\n`,
           );
         });

@@ -67,7 +67,7 @@ export const brokenLinks = {
     position: event?.position ?? null,
     expected: saved,
     found,
-    detail: `the first ${count} events are not those the saved digest witnessed: history was rewritten, reordered or removed`,
+    detail: `${count === 1 ? 'the first event is not the one' : `the first ${count} events are not those`} the saved digest witnessed: history was rewritten, reordered or removed`,
   }),
   logTooShort: (count: number, events: number): BrokenLink => ({
     problem: 'digest-mismatch',
@@ -76,6 +76,6 @@ export const brokenLinks = {
     position: null,
     expected: count,
     found: events,
-    detail: `the saved digest covers ${count} events but the log holds ${events}: events were removed`,
+    detail: `the saved digest covers ${count} ${count === 1 ? 'event' : 'events'} but the log holds ${events}: events were removed`,
   }),
 };

@@ -16,3 +16,4 @@ export * from './commitment.commands';
 export * from './commitment.events';
 export * from './commitment.decider';
 export * from './stream-ids';
+export * from './wording';

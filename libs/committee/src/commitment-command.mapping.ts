@@ -1,5 +1,6 @@
 import {
   assertNever,
+  withArticle,
   type ApproveCommitment,
   type CommitmentCommand,
   type DeferCommitment,
@@ -57,7 +58,7 @@ export function decisionToCommitmentCommand(
   const notes = joined(decision.notes);
   const optional = <K extends string>(key: K) => (notes === null ? {} : ({ [key]: notes } as Record<K, string>));
   if (!isPositionFor(decision.kind, outcome)) {
-    throw new Error(`Decision ${decisionId}: ${outcome} is no outcome of a ${decision.kind} item`);
+    throw new Error(`Decision ${decisionId}: ${outcome} is no outcome of ${withArticle(`${decision.kind} item`)}`);
   }
   if (outcome === 'deny') return null;
   switch (decision.kind) {

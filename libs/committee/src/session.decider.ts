@@ -1,5 +1,6 @@
 import {
   assertNever,
+  withArticle,
   ForbiddenError,
   IllegalTransitionError,
   isIsoDate,
@@ -177,7 +178,7 @@ function addAgendaItem(command: AddAgendaItem, state: ExistingSession): SessionE
   if (!fitsState(kind, commitment.status)) {
     throw new RuleViolatedError(
       'item-fits-commitment-state',
-      `A ${kind} item cannot be about a commitment that is ${commitment.status}`,
+      `${withArticle(`${kind} item`, { capital: true })} cannot be about a commitment that is ${commitment.status}`,
     );
   }
   const dueDate = checkProposedDueDate(kind, proposedDueDate, commitment.dueDate, command.context.now);
@@ -252,7 +253,7 @@ function recordPosition(command: RecordPosition, state: ExistingSession): Sessio
   if (!isPositionFor(item.kind, position)) {
     throw new RuleViolatedError(
       'position-option-valid',
-      `Position ${String(position)} on a ${item.kind} item is not ${positionOptions[item.kind].join(', ')}`,
+      `Position ${String(position)} on ${withArticle(`${item.kind} item`)} is not ${positionOptions[item.kind].join(', ')}`,
     );
   }
   if (!isOptionalText(command.data.note)) throw new RuleViolatedError('note-is-text', 'The note must be text');
@@ -326,7 +327,10 @@ function checkProposedDueDate(
 ): string | null {
   if (kind !== 'extension') {
     if (proposed !== undefined && proposed !== null) {
-      throw new RuleViolatedError('proposed-due-date-only-for-extension', `A ${kind} item proposes no due date`);
+      throw new RuleViolatedError(
+        'proposed-due-date-only-for-extension',
+        `${withArticle(`${kind} item`, { capital: true })} proposes no due date`,
+      );
     }
     return null;
   }

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { parseInstant } from '@accord/audit';
+import { withArticle } from '@accord/commitments';
 import type { ApiKeyRecord, ApiStateStore } from '../infrastructure/state/api-state.port';
 import { PARTY_ROLES, Principal, Role } from './principal';
 
@@ -105,10 +106,10 @@ export class ApiKeys {
   }): Promise<{ id: string; key: string; principal: Principal; expiresAt: string | null }> {
     const party = input.party ?? null;
     if (PARTY_ROLES.includes(input.role) && !party) {
-      throw new ApiKeyError(`A ${input.role} key must name its party`, 'party');
+      throw new ApiKeyError(`${withArticle(`${input.role} key`, { capital: true })} must name its party`, 'party');
     }
     if (!PARTY_ROLES.includes(input.role) && party) {
-      throw new ApiKeyError(`A ${input.role} key acts for no party`, 'party');
+      throw new ApiKeyError(`${withArticle(`${input.role} key`, { capital: true })} acts for no party`, 'party');
     }
     const now = this.now();
     const expiresAt = input.expiresAt == null ? null : futureInstant(input.expiresAt, now);

@@ -1,3 +1,4 @@
+import { withArticle } from '@accord/commitments';
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
@@ -34,7 +35,7 @@ export class AuthGuard implements CanActivate {
       throw new ProblemException(
         403,
         'FORBIDDEN',
-        `A ${principal.role} key may not do this (allowed: ${roles.join(', ')})`,
+        `${withArticle(`${principal.role} key`, { capital: true })} may not do this (allowed: ${roles.join(', ')})`,
       );
     }
     return true;
