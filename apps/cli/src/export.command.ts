@@ -2,13 +2,15 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream, renameSync, rmSync, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import {
+  DEFAULT_CLOUDEVENTS_SOURCE,
   EXPORT_FORMATS,
   ExportFormatError,
   LogVerifier,
   eventInstant,
   findHeadPosition,
+  isCloudEventsString,
+  parseExportLine,
   parseInstant,
-  parseNdjsonLine,
   readLogPages,
   readStreamPages,
   toCloudEventLine,
@@ -18,8 +20,8 @@ import {
   type ExportedEvent,
   type LogDigest,
 } from '@accord/audit';
-import { sessionIdOf } from '@accord/committee';
-import { agreementStreamId, commitmentIdOf } from '@accord/commitments';
+import { sessionEventTypes, sessionIdOf } from '@accord/committee';
+import { agreementEventTypes, agreementStreamId, commitmentEventTypes, commitmentIdOf } from '@accord/commitments';
 import type { AppendResult, EventStore, RecordedEvent } from '@accord/event-store';
 import { DEFAULT_STORE_URL, openEventStore, parseStoreUrl, redactStoreUrl } from '@accord/store-factory';
 import { Command, Option } from 'commander';
@@ -36,8 +38,22 @@ interface ExportOptions {
   from?: string;
   to?: string;
   format: ExportFormat;
+  source?: string;
   out?: string;
 }
+
+/**
+ * The event types whose JSON Schema the repository publishes (schemas/events/<type>.v1.json):
+ * every one the deciders emit, at schema version 1. A CloudEvent of one of them names its
+ * schema in `dataschema`; test/event-schemas.spec.ts keeps this list and the files in step.
+ */
+export const PUBLISHED_EVENT_SCHEMAS: ReadonlySet<string> = new Set<string>([
+  ...agreementEventTypes,
+  ...commitmentEventTypes,
+  ...sessionEventTypes,
+]);
+const hasSchema = (type: string, schemaVersion: number): boolean =>
+  schemaVersion === 1 && PUBLISHED_EVENT_SCHEMAS.has(type);
 
 /**
  * `accord export`: the log (or one stream, or one agreement's streams), a page at a time
@@ -52,14 +68,22 @@ export function exportCommand(): Command {
     .option('--from <instant>', 'only events that occurred at or after this ISO-8601 instant (metadata.occurredAt)')
     .option('--to <instant>', 'only events that occurred before this ISO-8601 instant')
     .addOption(
-      new Option('--format <format>', 'ndjson (importable) or cloudevents (CloudEvents 1.0 JSON)')
+      new Option('--format <format>', 'ndjson or cloudevents (CloudEvents 1.0 JSON); both importable')
         .choices([...EXPORT_FORMATS])
         .default('ndjson'),
     )
+    .option('--source <uri-reference>', `the CloudEvents source attribute (default: ${DEFAULT_CLOUDEVENTS_SOURCE})`)
     .option('--out <file>', 'write to this file (written beside it, then renamed) instead of standard output')
     .action(async (options: ExportOptions) => {
       const from = options.from === undefined ? -Infinity : instant('--from', options.from);
       const to = options.to === undefined ? Infinity : instant('--to', options.to);
+      const { source } = options;
+      if (source !== undefined && options.format !== 'cloudevents') {
+        throw new CliError('--source applies only to --format cloudevents');
+      }
+      if (source !== undefined && (!isCloudEventsString(source) || /\s/.test(source))) {
+        throw new CliError(`--source must be a URI-reference without spaces or control characters, not "${source}"`);
+      }
       const store = await openEventStore(storeUrl(options.store));
       const started = Date.now();
       const partial = options.out === undefined ? undefined : `${options.out}.partial-${process.pid}`;
@@ -67,7 +91,10 @@ export function exportCommand(): Command {
       let written = 0;
       try {
         const bar = process.stderr.isTTY ? progressBar('export', await findHeadPosition(store)) : undefined;
-        const toLine = options.format === 'ndjson' ? toNdjsonLine : toCloudEventLine;
+        const toLine =
+          options.format === 'ndjson'
+            ? toNdjsonLine
+            : (event: RecordedEvent) => toCloudEventLine(event, { source, hasSchema });
         const inWindow = (event: RecordedEvent): boolean => {
           if (from === -Infinity && to === Infinity) return true;
           const at = eventInstant(event);
@@ -111,7 +138,7 @@ export function exportCommand(): Command {
 }
 
 /**
- * `accord import`: an ndjson export into an empty store. A first pass verifies the whole
+ * `accord import`: an export (ndjson or cloudevents, told by its first line) into an empty store. A first pass verifies the whole
  * file (hashes, chains, revisions, order) and refuses it, writing nothing, at the first
  * broken link. A second pass appends in the file's order with the revisions it gives as
  * expected revisions, so the target holds the same streams, revisions, ids, data and
@@ -121,8 +148,8 @@ export function exportCommand(): Command {
  */
 export function importCommand(): Command {
   return new Command('import')
-    .description('load an ndjson export into an empty store, after verifying the whole file')
-    .argument('<file>', 'an export made with --format ndjson')
+    .description('load an export (ndjson or cloudevents) into an empty store, after verifying the whole file')
+    .argument('<file>', 'a file written by accord export, in either format')
     .option(...storeOption)
     .action(async (file: string, options: { store?: string }) => {
       const url = storeUrl(options.store);
@@ -187,13 +214,20 @@ async function close(out: WriteStream): Promise<void> {
   await finished;
 }
 
+const FORMAT_NAMES: Record<ExportFormat, string> = { ndjson: 'an ndjson', cloudevents: 'a CloudEvents' };
+
 async function* fileEvents(file: string): AsyncGenerator<{ event: ExportedEvent; line: number }> {
   const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
   let line = 0;
+  let first: ExportFormat | undefined;
   for await (const text of lines) {
     line++;
     if (text.trim() === '') continue;
-    yield { event: parseNdjsonLine(text, line), line };
+    const { format, event } = parseExportLine(text, line);
+    first ??= format;
+    if (format !== first)
+      throw new ExportFormatError(line, `${FORMAT_NAMES[format]} line in ${FORMAT_NAMES[first]} export`);
+    yield { event, line };
   }
 }
 

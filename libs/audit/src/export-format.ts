@@ -1,9 +1,13 @@
 import type { NewEvent, RecordedEvent } from '@accord/event-store';
 import { canonicalJson } from '@accord/event-store';
-import { eventTime } from './event-time';
+import { parseCloudEventLine } from './cloudevents-format';
+import { ExportFormatError, type ExportedEvent } from './export-event';
+
+export { ExportFormatError, type ExportedEvent } from './export-event';
 
 /**
- * The export formats, one JSON object per line.
+ * The export formats, one JSON object per line. Both are importable, and both carry
+ * everything the hashes cover, so an import verifies exactly as the source.
  *
  * `ndjson` is the envelope minus `recordedAt`, keys always in this order, `data` and
  * `metadata` in RFC 8785 canonical form, so the same log always gives the same bytes:
@@ -17,23 +21,12 @@ import { eventTime } from './event-time';
  * `metadata.occurredAt`, which is in the file). `position` is the source's: an import
  * into an empty SQLite store reproduces it when the source has no gaps (see import).
  *
- * `cloudevents` is CloudEvents 1.0 in its JSON format, for other systems; it is not
- * imported. `time` is occurredAt; accord's own fields are extension attributes.
+ * `cloudevents` is CloudEvents 1.0 in its JSON format, for other systems: the metadata as
+ * flat extension attributes, `dataschema` naming the event type's JSON Schema under
+ * schemas/events (cloudevents-format.ts has the mapping).
  */
 export type ExportFormat = 'ndjson' | 'cloudevents';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['ndjson', 'cloudevents'];
-
-/** An event as an ndjson export line holds it. */
-export interface ExportedEvent {
-  readonly streamId: string;
-  readonly revision: number;
-  readonly position: number;
-  readonly id: string;
-  readonly type: string;
-  readonly schemaVersion: number;
-  readonly data: unknown;
-  readonly metadata: Readonly<Record<string, unknown>>;
-}
 
 const json = (value: unknown): string => {
   const text = canonicalJson(value);
@@ -50,36 +43,11 @@ export function toNdjsonLine(event: RecordedEvent | ExportedEvent): string {
   );
 }
 
-/** One CloudEvents 1.0 JSON line, without its newline. */
-export function toCloudEventLine(event: RecordedEvent): string {
-  const { hash, prevHash } = event.metadata;
-  return (
-    `{"specversion":"1.0","id":${JSON.stringify(event.id)},"source":${JSON.stringify(`accord/${event.streamId}`)}` +
-    `,"type":${JSON.stringify(event.type)},"time":${JSON.stringify(eventTime(event))}` +
-    `,"datacontenttype":"application/json"` +
-    // Extension attributes: lower-case letters and digits only (CloudEvents 1.0, "Attribute Naming").
-    `,"revision":${event.revision},"position":${event.position},"schemaversion":${event.schemaVersion}` +
-    `,"recordedat":${JSON.stringify(event.recordedAt)}` +
-    `,"prevhash":${JSON.stringify(typeof prevHash === 'string' ? prevHash : null)}` +
-    `,"hash":${JSON.stringify(typeof hash === 'string' ? hash : null)}` +
-    // The whole metadata, canonical, so that a consumer can recompute the hash.
-    `,"metadata":${JSON.stringify(json(event.metadata))}` +
-    `,"data":${json(event.data)}}`
-  );
-}
-
-export class ExportFormatError extends Error {
-  constructor(
-    readonly line: number,
-    message: string,
-  ) {
-    super(`line ${line}: ${message}`);
-    this.name = 'ExportFormatError';
-  }
-}
-
-/** Reads one ndjson export line back, checking its shape (not its hashes: LogVerifier does). */
-export function parseNdjsonLine(text: string, line: number): ExportedEvent {
+/**
+ * Reads one line of an export back, in whichever format it is written (a CloudEvent has
+ * `specversion`), checking its shape (not its hashes: LogVerifier does).
+ */
+export function parseExportLine(text: string, line: number): { format: ExportFormat; event: ExportedEvent } {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -89,7 +57,19 @@ export function parseNdjsonLine(text: string, line: number): ExportedEvent {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ExportFormatError(line, 'not an event object');
   }
-  const event = value as Record<string, unknown>;
+  const fields = value as Record<string, unknown>;
+  if ('specversion' in fields) return { format: 'cloudevents', event: parseCloudEventLine(fields, line) };
+  return { format: 'ndjson', event: ndjsonEvent(fields, line) };
+}
+
+/** Reads one ndjson export line back, checking its shape (not its hashes: LogVerifier does). */
+export function parseNdjsonLine(text: string, line: number): ExportedEvent {
+  const { format, event } = parseExportLine(text, line);
+  if (format !== 'ndjson') throw new ExportFormatError(line, 'a CloudEvent, not an ndjson export line');
+  return event;
+}
+
+function ndjsonEvent(event: Record<string, unknown>, line: number): ExportedEvent {
   const fail = (field: string, what: string): never => {
     throw new ExportFormatError(line, `${field} must be ${what}`);
   };
@@ -103,8 +83,8 @@ export function parseNdjsonLine(text: string, line: number): ExportedEvent {
   if (typeof event.metadata !== 'object' || event.metadata === null || Array.isArray(event.metadata)) {
     fail('metadata', 'an object');
   }
-  if ('recordedAt' in event || 'specversion' in event) {
-    throw new ExportFormatError(line, 'not an accord ndjson export line (export with --format ndjson)');
+  if ('recordedAt' in event) {
+    throw new ExportFormatError(line, 'not an accord ndjson export line (it has recordedAt)');
   }
   return event as unknown as ExportedEvent;
 }

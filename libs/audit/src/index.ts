@@ -8,3 +8,4 @@ export * from './verify-in-chunks';
 export * from './log-reader';
 export * from './event-time';
 export * from './export-format';
+export * from './cloudevents-format';
