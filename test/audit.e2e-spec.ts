@@ -226,11 +226,24 @@ describe('auditors over HTTP', () => {
       ma,
     );
     await record();
+    const evaluation = await sessionWith(id, 'evaluation');
+    await record();
+    await agree(evaluation.sessionId, evaluation.itemId, 'achieved');
+    await record();
 
     const events = (await get(`/commitments/${id}/events?limit=1000`)).json().items as RecordedEvent[];
     expect(served).toHaveLength(events.length);
     expect(served.length).toBeGreaterThanOrEqual(10);
     expect(served.some((view) => view.overdue === true)).toBe(true);
+    // The record folds as the read model folds it: evidence, progress, completion, evaluation, review.
+    expect(served.at(-1)).toMatchObject({
+      status: 'evaluated',
+      evidence: [{ title: 'Report', reportedWith: 'completion' }],
+      lastProgressReport: { percent: 100, narrative: 'First joint case closed' },
+      completion: { summary: 'The unit runs' },
+      evaluation: { outcome: 'achieved', sessionId: evaluation.sessionId },
+      review: { decision: 'approved', sessionId: review.sessionId },
+    });
     for (let i = 1; i < events.length; i++) {
       expect(Date.parse(String(events[i].metadata.occurredAt))).toBeGreaterThan(
         Date.parse(String(events[i - 1].metadata.occurredAt)),
@@ -286,12 +299,61 @@ describe('auditors over HTTP', () => {
     const all = await t.store.readStream(`commitment-${id}`);
     const page = await get(`/commitments/${id}/events?fromRevision=1&limit=3`);
     expect(page.statusCode).toBe(200);
-    expect(page.json()).toEqual({ items: JSON.parse(JSON.stringify(all.slice(1, 4))) });
+    expect(page.json()).toEqual({ items: JSON.parse(JSON.stringify(all.slice(1, 4))), nextCursor: expect.any(String) });
     for (const event of page.json().items as RecordedEvent[]) {
       expect(event.metadata.hash).toBe(computeEventHash(event));
     }
     expect(page.json().items[0].metadata.prevHash).toBe(all[0].metadata.hash);
-    expect((await get(`/commitments/${id}/events?fromRevision=5`)).json()).toEqual({ items: [] });
+    // The cursor goes on where fromRevision left off: revision 4, the last.
+    const next = await get(`/commitments/${id}/events?limit=3&cursor=${page.json().nextCursor}`);
+    expect(next.json()).toEqual({ items: JSON.parse(JSON.stringify(all.slice(4))), nextCursor: null });
+    expect((await get(`/commitments/${id}/events?fromRevision=5`)).json()).toEqual({ items: [], nextCursor: null });
+    expect((await get(`/commitments/${id}/events?fromRevision=4`)).json().nextCursor).toBeNull();
+
+    // Every page, every event once, in order, whatever the page size.
+    for (const limit of [1, 2, 4, 5, 1000]) {
+      const seen: RecordedEvent[] = [];
+      let pages = 0;
+      let cursor: string | null = null;
+      do {
+        const response = await get(`/commitments/${id}/events?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(response.statusCode).toBe(200);
+        const body = response.json() as { items: RecordedEvent[]; nextCursor: string | null };
+        expect(body.items.length).toBeLessThanOrEqual(limit);
+        seen.push(...body.items);
+        cursor = body.nextCursor;
+        pages++;
+      } while (cursor);
+      expect(seen).toEqual(JSON.parse(JSON.stringify(all)));
+      expect(pages).toBe(Math.ceil(all.length / limit));
+    }
+
+    // A cursor is bound to its commitment and its list, and carries where to start: not with fromRevision.
+    const cursor = (await get(`/commitments/${id}/events?limit=2`)).json().nextCursor as string;
+    const historyCursor = (await get(`/commitments/${id}/history?limit=2&after=${all.at(-1)!.position}`)).json()
+      .nextCursor as string;
+    const other = (
+      await ok(
+        '/commitments',
+        { agreementId, title: 'Other', description: 'd', domain: 'cybercrime', leadAgencies: ['X'] },
+        ma,
+        201,
+      )
+    ).id;
+    for (const [query, target] of [
+      [`cursor=${cursor}&fromRevision=2`, id],
+      [`cursor=${cursor}`, other],
+      [`cursor=${historyCursor}`, id],
+      ['cursor=bm90LWEtY3Vyc29y', id],
+    ]) {
+      const refused = await get(`/commitments/${target}/events?${query}`);
+      expect({ query, status: refused.statusCode, code: refused.json().code }).toEqual({
+        query,
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      });
+      expect(refused.json().errors.map((e: { field: string }) => e.field)).toEqual(['cursor']);
+    }
   });
 
   it('answers 400 for bad parameters and 404 for what does not exist', async () => {
@@ -309,6 +371,9 @@ describe('auditors over HTTP', () => {
       'revision=abc',
       'asOf=yesterday',
       'asOf=2027-01-01',
+      'asOf=2027-02-30T12:00:00Z',
+      'asOf=2027-13-01T00:00:00Z',
+      'asOf=2027-04-31T23:59:59%2B02:00',
       'revision=0&asOf=2027-01-01T00:00:00Z',
       'extra=1',
     ]) {
@@ -322,7 +387,11 @@ describe('auditors over HTTP', () => {
     for (const query of ['limit=0', 'limit=1001', 'fromRevision=-1']) {
       expect((await get(`/commitments/${id}/events?${query}`)).statusCode).toBe(400);
     }
-    expect((await get(`/agreements/${agreementId}/dashboard?asOf=soon`, secretariat)).statusCode).toBe(400);
+    for (const asOf of ['soon', '2027-02-30T12:00:00Z', '2027-13-01T00:00:00Z']) {
+      const response = await get(`/agreements/${agreementId}/dashboard?asOf=${asOf}`, secretariat);
+      expect({ asOf, status: response.statusCode }).toEqual({ asOf, status: 400 });
+      expect(response.json().errors.map((e: { field: string }) => e.field)).toEqual(['asOf']);
+    }
     expect((await get(`/commitments/not-a-uuid/state`)).statusCode).toBe(400);
 
     const beyond = await get(`/commitments/${id}/state?revision=1`);

@@ -119,6 +119,48 @@ describe('commitments over HTTP (real app, SQLite)', () => {
         expect(event.metadata.hash).toBe(computeEventHash(event));
       });
       expect(events[0].metadata.actor).toMatchObject({ role: 'integration', party: 'MA' });
+
+      // The view carries what the events recorded beside the state.
+      const at = (revision: number) => String(events[revision].metadata.occurredAt);
+      const view = await t.request({
+        method: 'GET',
+        url: `/commitments/${id}?after=${closed.json().position}`,
+        key: auditor,
+      });
+      expect(view.json()).toMatchObject({
+        status: 'closed',
+        progress: 60,
+        evidence: [
+          {
+            title: 'Staffing order',
+            uri: 'https://example.org/o.pdf',
+            reportedWith: 'progress',
+            percent: 60,
+            revision: 8,
+            reportedAt: at(8),
+          },
+          {
+            title: 'Report',
+            uri: 'https://example.org/r',
+            reportedWith: 'completion',
+            percent: null,
+            revision: 9,
+            reportedAt: at(9),
+          },
+        ],
+        lastProgressReport: { percent: 60, narrative: 'Unit staffed', revision: 8, reportedAt: at(8) },
+        completion: { summary: 'Operational', revision: 9, completedAt: at(9) },
+        evaluation: {
+          outcome: 'achieved',
+          notes: null,
+          sessionId: null,
+          decisionId: null,
+          revision: 10,
+          evaluatedAt: at(10),
+        },
+        // The latest decision on the proposal: the approval, after the request for changes.
+        review: { decision: 'approved', note: null, revision: 6, decidedAt: at(6) },
+      });
     });
 
     it('withdraws, rejects, suspends, resumes, extends and reopens', async () => {
@@ -127,7 +169,20 @@ describe('commitments over HTTP (real app, SQLite)', () => {
 
       const rejected = await propose();
       await decide(rejected, 'PlaceOnAgenda', { sessionId: randomUUID(), itemId: randomUUID() });
-      await decide(rejected, 'RejectCommitment', { reason: 'Out of scope' });
+      const rejection = await decide(rejected, 'RejectCommitment', { reason: 'Out of scope' });
+      const rejectedView = await t.request({
+        method: 'GET',
+        url: `/commitments/${rejected}?after=${rejection.position}`,
+        key: auditor,
+      });
+      expect(rejectedView.json()).toMatchObject({
+        status: 'rejected',
+        review: { decision: 'rejected', note: 'Out of scope', revision: 2 },
+        evidence: [],
+        lastProgressReport: null,
+        completion: null,
+        evaluation: null,
+      });
 
       const id = await propose();
       await decide(id, 'PlaceOnAgenda', { sessionId: randomUUID(), itemId: randomUUID() });
@@ -141,8 +196,27 @@ describe('commitments over HTTP (real app, SQLite)', () => {
         { summary: 'Done', evidence: [{ title: 'R', uri: 'https://e.org/r' }] },
         ma,
       );
-      await decide(id, 'EvaluateCommitment', { outcome: 'partially_achieved' });
-      await decide(id, 'ReopenCommitment', { reason: 'Finish the second half' });
+      await decide(id, 'EvaluateCommitment', { outcome: 'partially_achieved', notes: 'Half the sites' });
+      const evaluated = await t.request({
+        method: 'GET',
+        url: `/commitments/${id}?after=${(await t.log()).at(-1)!.position}`,
+        key: auditor,
+      });
+      expect(evaluated.json().evaluation).toMatchObject({ outcome: 'partially_achieved', notes: 'Half the sites' });
+      const reopened = await decide(id, 'ReopenCommitment', { reason: 'Finish the second half' });
+      // Reopened, it is in progress again: no completion, no evaluation; the evidence stays.
+      const view = await t.request({
+        method: 'GET',
+        url: `/commitments/${id}?after=${reopened.position}`,
+        key: auditor,
+      });
+      expect(view.json()).toMatchObject({
+        status: 'in_progress',
+        evidence: [{ title: 'R', uri: 'https://e.org/r', reportedWith: 'completion' }],
+        completion: null,
+        evaluation: null,
+        review: { decision: 'approved' },
+      });
 
       expect((await eventsOf(withdrawn)).at(-1)?.type).toBe('CommitmentWithdrawn');
       expect((await eventsOf(rejected)).at(-1)?.type).toBe('CommitmentRejected');

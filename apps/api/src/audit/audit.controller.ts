@@ -2,22 +2,30 @@ import { parseInstant } from '@accord/audit';
 import { commitmentStreamId } from '@accord/commitments';
 import type { EventStore, RecordedEvent } from '@accord/event-store';
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/auth.decorators';
+import { CommitmentStateViewDto } from '../commitments/commitment-view.dto';
+import { badCursor, decodeRevisionCursor, encodeCursor } from '../commitments/page-cursor';
+import { CommitmentEventPageDto } from '../commitments/commitment-event.dto';
 import { EVENT_STORE } from '../infrastructure/event-store.module';
-import { ApiCommonErrors } from '../http/api-docs.decorators';
+import { ApiCommonErrors, ApiRead } from '../http/api-docs.decorators';
 import { ProblemException } from '../http/problem';
 import { uuid } from '../http/uuid';
 import { CommitmentEventsQueryDto, CommitmentStateQueryDto } from './audit.dto';
 import { commitmentAt, type CommitmentStateView } from './commitment-at';
 import { DigestService } from './digest.service';
 
-class LogDigestDto {
-  @ApiProperty({ description: 'Position of the last event covered (0 for an empty log)', example: 1234 })
+export class LogDigestDto {
+  @ApiProperty({
+    type: 'integer',
+    description: 'Position of the last event covered (0 for an empty log)',
+    example: 1234,
+  })
   position!: number;
-  @ApiProperty({ description: 'Events covered', example: 1234 })
+  @ApiProperty({ type: 'integer', description: 'Events covered', example: 1234 })
   count!: number;
   @ApiProperty({
+    pattern: '^[0-9a-f]{64}$',
     description: 'digest_n = hex(SHA-256(digest_{n-1} || hash_n)) over the hex hashes in position order, from 64 zeros',
     example: 'f1c3…',
   })
@@ -39,8 +47,13 @@ export class AuditController {
   ) {}
 
   @Get('audit/digest')
-  @ApiOperation({ summary: 'The running SHA-256 digest over every event hash in global order: a witness to keep' })
-  @ApiOkResponse({ type: LogDigestDto })
+  @ApiOperation({
+    summary: 'The running SHA-256 digest over every event hash in global order: a witness to keep',
+    description:
+      'Keep it: `accord audit verify --digest <file>` on a later log proves that log still extends the history ' +
+      'this digest covers.',
+  })
+  @ApiRead({ type: LogDigestDto, description: 'The digest of the whole log, at its last position' })
   digest() {
     return this.digests.current();
   }
@@ -48,7 +61,14 @@ export class AuditController {
   @Get('commitments/:id/state')
   @ApiOperation({
     summary: 'A commitment as it stood at ?revision=N or ?asOf=<instant>, replayed from its stream (auditor)',
+    description:
+      'Folds the stream from the log, not the read model, up to and including `revision`, or up to the first ' +
+      'event that occurred after `asOf`; without either, to its last event. The answer is the commitment view ' +
+      'GET /commitments/{id} served right after that revision, with `asOfRevision`. `revision` and `asOf` ' +
+      'together are 400; an `asOf` on a day that does not exist (2027-02-30) is 400. 404 when the commitment ' +
+      'does not exist, has no such revision (with `lastRevision`), or did not exist yet at `asOf`.',
   })
+  @ApiRead({ type: CommitmentStateViewDto, description: 'The commitment as it stood then', notFound: true })
   state(@Param('id', uuid) id: string, @Query() query: CommitmentStateQueryDto): Promise<CommitmentStateView> {
     if (query.revision !== undefined && query.asOf !== undefined) {
       throw new ProblemException(400, 'VALIDATION_FAILED', 'Give revision or asOf, not both', {
@@ -63,20 +83,40 @@ export class AuditController {
   }
 
   @Get('commitments/:id/events')
-  @ApiOperation({ summary: "A commitment's events as stored, with metadata and hashes, from a revision (auditor)" })
+  @ApiOperation({
+    summary: "A commitment's events as stored, with metadata and hashes, paged (auditor)",
+    description:
+      'The events of its stream in revision order, `limit` a page, from the log itself. The first page starts ' +
+      'at `fromRevision` (0 by default); a page that is not the last has a `nextCursor` to send as `cursor` for ' +
+      'the next. `cursor` carries where the next page starts, so `fromRevision` with it is 400; a cursor of ' +
+      'another commitment or another list is 400 VALIDATION_FAILED naming `cursor`. A `fromRevision` past the ' +
+      'last event answers an empty page.',
+  })
+  @ApiRead({ type: CommitmentEventPageDto, description: 'A page of the stream', notFound: true })
   async events(
     @Param('id', uuid) id: string,
     @Query() query: CommitmentEventsQueryDto,
-  ): Promise<{ items: RecordedEvent[] }> {
+  ): Promise<{ items: RecordedEvent[]; nextCursor: string | null }> {
+    if (query.cursor !== undefined && query.fromRevision !== undefined) {
+      badCursor(
+        'cannot be combined with fromRevision: the cursor carries where the next page starts',
+        'cursor',
+        'Give fromRevision or cursor, not both',
+      );
+    }
     const streamId = commitmentStreamId(id);
-    const fromRevision = query.fromRevision ?? 0;
-    const items = await this.store.readStream(streamId, { fromRevision, maxCount: query.limit ?? 100 });
+    const fromRevision =
+      query.cursor !== undefined ? decodeRevisionCursor(query.cursor, 'events', id) : (query.fromRevision ?? 0);
+    const limit = query.limit ?? 100;
+    const read = await this.store.readStream(streamId, { fromRevision, maxCount: limit + 1 });
     if (
-      items.length === 0 &&
+      read.length === 0 &&
       (fromRevision === 0 || (await this.store.readStream(streamId, { maxCount: 1 })).length === 0)
     ) {
       throw new ProblemException(404, 'NOT_FOUND', `commitment ${id} does not exist`);
     }
-    return { items };
+    const items = read.slice(0, limit);
+    const next = read.length > limit ? read[limit].revision : undefined;
+    return { items, nextCursor: next === undefined ? null : encodeCursor('events', id, next) };
   }
 }

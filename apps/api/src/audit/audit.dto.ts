@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { CURSOR_MAX_LENGTH } from '../commitments/commitment-query.dto';
 import { IsInstant } from '../http/dates';
 import { AfterQueryDto } from '../http/after-query.dto';
 
@@ -9,7 +10,7 @@ const AS_OF =
   'metadata.occurredAt, covered by its hash; recordedAt when it has none)';
 
 export class CommitmentStateQueryDto {
-  @ApiPropertyOptional({ minimum: 0, description: 'Fold the stream up to and including this revision' })
+  @ApiPropertyOptional({ example: 3, description: 'Fold the stream up to and including this revision' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -23,20 +24,29 @@ export class CommitmentStateQueryDto {
 }
 
 export class CommitmentEventsQueryDto {
-  @ApiPropertyOptional({ minimum: 0, default: 0 })
+  @ApiPropertyOptional({
+    default: 0,
+    description: 'The first page starts at this revision; not with cursor, which carries where the next page starts',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(0)
   fromRevision?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @ApiPropertyOptional({ default: 100, description: 'Events a page' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(1000)
   limit?: number;
+
+  @ApiPropertyOptional({ description: "The nextCursor of the previous page of this commitment's events" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(CURSOR_MAX_LENGTH)
+  cursor?: string;
 }
 
 export class DashboardQueryDto extends AfterQueryDto {

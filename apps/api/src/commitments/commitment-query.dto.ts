@@ -18,16 +18,28 @@ export const SORTS = [
   '-title',
 ] as const;
 
+/** The largest cursor this API issues: a sort key of a 300-character title, escaped, in base64url. */
+export const CURSOR_MAX_LENGTH = 4096;
+
 export class ListCommitmentsQueryDto extends AfterQueryDto {
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsNormalizedUuid() agreementId?: string;
-  @ApiPropertyOptional({ enum: STATUSES }) @IsOptional() @IsIn(STATUSES) status?: (typeof commitmentStatuses)[number];
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) domain?: string;
+  @ApiPropertyOptional({ description: 'The agreement the commitments are made under' })
+  @IsOptional()
+  @IsNormalizedUuid()
+  agreementId?: string;
+
+  @ApiPropertyOptional({ example: 'in_progress' })
+  @IsOptional()
+  @IsIn(STATUSES)
+  status?: (typeof commitmentStatuses)[number];
+
+  @ApiPropertyOptional({ example: 'cybercrime' }) @IsOptional() @IsString() @MaxLength(200) domain?: string;
+
   @ApiPropertyOptional({ example: 'MA', description: 'The proposing (owning) party' })
   @IsOptional()
   @Matches(/^[A-Z]{2,10}$/)
   party?: string;
 
-  @ApiPropertyOptional({ type: Boolean })
+  @ApiPropertyOptional({ description: 'true: only the overdue; false: only those not overdue' })
   @IsOptional()
   @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean()
@@ -43,9 +55,15 @@ export class ListCommitmentsQueryDto extends AfterQueryDto {
   @IsIsoDate()
   dueAfter?: string;
 
-  @ApiPropertyOptional({ enum: SORTS, default: 'createdAt' }) @IsOptional() @IsIn(SORTS) sort?: (typeof SORTS)[number];
+  @ApiPropertyOptional({
+    default: 'createdAt',
+    description: 'The order, `-` for descending; ties go by id. Commitments without a due date sort last by dueDate',
+  })
+  @IsOptional()
+  @IsIn(SORTS)
+  sort?: (typeof SORTS)[number];
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @ApiPropertyOptional({ default: 50, description: 'Commitments a page' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -53,9 +71,29 @@ export class ListCommitmentsQueryDto extends AfterQueryDto {
   @Max(200)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @ApiPropertyOptional({
+    description:
+      'The nextCursor of the previous page. Send it with the same filters and sort as the request that gave it ' +
+      '(limit and after may change): a cursor with other filters or sort is 400 VALIDATION_FAILED',
+  })
   @IsOptional()
   @IsString()
-  @MaxLength(500)
+  @MaxLength(CURSOR_MAX_LENGTH)
+  cursor?: string;
+}
+
+export class CommitmentHistoryQueryDto extends AfterQueryDto {
+  @ApiPropertyOptional({ default: 100, description: 'Entries a page' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: "The nextCursor of the previous page of this commitment's history" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(CURSOR_MAX_LENGTH)
   cursor?: string;
 }

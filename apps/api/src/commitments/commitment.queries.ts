@@ -4,6 +4,7 @@ import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { ProblemException } from '../http/problem';
 import type { ListCommitmentsQueryDto } from './commitment-query.dto';
 import { ReadModels } from '../workers/read-models';
+import { badCursor, decodeCursor, decodeRevisionCursor, encodeCursor, fingerprint } from './page-cursor';
 
 export class ListCommitmentsQuery extends Query<{ items: CommitmentView[]; nextCursor: string | null }> {
   constructor(readonly filters: ListCommitmentsQueryDto) {
@@ -20,10 +21,10 @@ export class GetCommitmentQuery extends Query<CommitmentView> {
   }
 }
 
-export class GetCommitmentHistoryQuery extends Query<{ items: HistoryEntry[] }> {
+export class GetCommitmentHistoryQuery extends Query<{ items: HistoryEntry[]; nextCursor: string | null }> {
   constructor(
     readonly id: string,
-    readonly after?: number,
+    readonly page: { readonly after?: number; readonly limit?: number; readonly cursor?: string } = {},
   ) {
     super();
   }
@@ -39,16 +40,36 @@ const SORT_COLUMNS: Record<string, string> = {
 
 const notFound = (id: string) => new ProblemException(404, 'NOT_FOUND', `commitment ${id} does not exist`);
 
-function decodeCursor(cursor: string): [string | number, string] {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && typeof value[1] === 'string') return value as [string, string];
-  } catch {
-    // fall through
+/**
+ * What a list page was asked: its filters and sort, the default sort spelled out. A page's
+ * cursor carries its digest, and is refused with any other (limit and after may change).
+ */
+const questionOf = (f: ListCommitmentsQueryDto): string =>
+  fingerprint([
+    f.agreementId ?? null,
+    f.status ?? null,
+    f.domain ?? null,
+    f.party ?? null,
+    f.overdue ?? null,
+    f.dueBefore ?? null,
+    f.dueAfter ?? null,
+    f.sort ?? 'createdAt',
+  ]);
+
+/** The sort key and id a list cursor resumes after, once it is known to be for this question. */
+function listCursor(cursor: string, question: string): [string | number, string] {
+  const [asked, value, id] = decodeCursor(cursor, 'commitments');
+  if (typeof asked !== 'string' || typeof id !== 'string' || (typeof value !== 'string' && typeof value !== 'number')) {
+    badCursor('must be the nextCursor of a previous page of this list');
   }
-  throw new ProblemException(400, 'VALIDATION_FAILED', 'cursor is not one this API gave', {
-    errors: [{ field: 'cursor', messages: ['must be the nextCursor of a previous page'] }],
-  });
+  if (asked !== question) {
+    badCursor(
+      'was issued for other filters or sort: send it with the filters and sort of the request that gave it',
+      'cursor',
+      'cursor was issued for another question',
+    );
+  }
+  return [value, id];
 }
 
 @QueryHandler(ListCommitmentsQuery)
@@ -73,8 +94,9 @@ export class ListCommitmentsHandler implements IQueryHandler<ListCommitmentsQuer
     const sort = filters.sort ?? 'createdAt';
     const descending = sort.startsWith('-');
     const key = SORT_COLUMNS[sort.replace(/^-/, '')];
+    const question = questionOf(filters);
     if (filters.cursor) {
-      const [value, id] = decodeCursor(filters.cursor);
+      const [value, id] = listCursor(filters.cursor, question);
       where.push(`(${key}, id) ${descending ? '<' : '>'} (?, ?)`);
       params.push(value, id);
     }
@@ -88,7 +110,7 @@ export class ListCommitmentsHandler implements IQueryHandler<ListCommitmentsQuer
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     const nextCursor =
-      rows.length > limit && last ? Buffer.from(JSON.stringify([last.sort_key, last.id])).toString('base64url') : null;
+      rows.length > limit && last ? encodeCursor('commitments', question, last.sort_key, last.id) : null;
     return { items: page.map(toCommitmentView), nextCursor };
   }
 }
@@ -109,8 +131,10 @@ export class GetCommitmentHandler implements IQueryHandler<GetCommitmentQuery> {
 export class GetCommitmentHistoryHandler implements IQueryHandler<GetCommitmentHistoryQuery> {
   constructor(private readonly readModels: ReadModels) {}
 
-  async execute({ id, after }: GetCommitmentHistoryQuery) {
-    const t = await this.readModels.tables('commitment-history', after);
+  async execute({ id, page }: GetCommitmentHistoryQuery) {
+    const t = await this.readModels.tables('commitment-history', page.after);
+    const from = page.cursor === undefined ? -1 : decodeRevisionCursor(page.cursor, 'history', id);
+    const limit = page.limit ?? 100;
     const rows = await this.readModels.db.query<{
       revision: number;
       position: number;
@@ -119,18 +143,28 @@ export class GetCommitmentHistoryHandler implements IQueryHandler<GetCommitmentH
       occurred_at: string;
       summary: string;
       changes: string;
-    }>(`SELECT * FROM "${t.commitment_history}" WHERE commitment_id = ? ORDER BY revision`, [id]);
-    if (rows.length === 0) throw notFound(id);
-    return {
-      items: rows.map((r): HistoryEntry => ({
-        revision: Number(r.revision),
-        position: Number(r.position),
-        type: r.type,
-        actor: r.actor ? JSON.parse(r.actor) : null,
-        occurredAt: r.occurred_at,
-        summary: r.summary,
-        changes: JSON.parse(r.changes),
-      })),
-    };
+    }>(`SELECT * FROM "${t.commitment_history}" WHERE commitment_id = ? AND revision > ? ORDER BY revision LIMIT ?`, [
+      id,
+      from,
+      limit + 1,
+    ]);
+    if (rows.length === 0) {
+      const [known] = await this.readModels.db.query(
+        `SELECT 1 AS known FROM "${t.commitment_history}" WHERE commitment_id = ? LIMIT 1`,
+        [id],
+      );
+      if (!known) throw notFound(id);
+    }
+    const items = rows.slice(0, limit).map((r): HistoryEntry => ({
+      revision: Number(r.revision),
+      position: Number(r.position),
+      type: r.type,
+      actor: r.actor ? JSON.parse(r.actor) : null,
+      occurredAt: r.occurred_at,
+      summary: r.summary,
+      changes: JSON.parse(r.changes),
+    }));
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor('history', id, last.revision) : null };
   }
 }
