@@ -47,7 +47,7 @@ describe('npx accord projections', () => {
     // The running API notices the swap and serves the rebuilt generation.
     expect(await list()).toEqual(before);
     const listed = await run(process.execPath, [ACCORD, 'projections', 'list'], { env });
-    expect(listed.stdout).toMatch(/commitments\s+v1 g2\s+checkpoint \d+\/\d+\s+live/);
+    expect(listed.stdout).toMatch(/commitments\s+v2 g2\s+checkpoint \d+\/\d+\s+live/);
     await t.close();
 
     const unknown = await run(process.execPath, [ACCORD, 'projections', 'rebuild', 'nope'], { env }).catch((e) => e);

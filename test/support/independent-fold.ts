@@ -18,6 +18,18 @@ export interface ExpectedCommitment {
   dueDate: string | null;
   priority: string;
   progress: number;
+  evidence: {
+    title: string;
+    uri: string;
+    reportedWith: string;
+    percent: number | null;
+    revision: number;
+    reportedAt: string;
+  }[];
+  lastProgressReport: { percent: number; narrative: string; revision: number; reportedAt: string } | null;
+  completion: { summary: string; revision: number; completedAt: string } | null;
+  evaluation: Record<string, unknown> | null;
+  review: Record<string, unknown> | null;
   revision: number;
   position: number;
   createdAt: string;
@@ -63,6 +75,11 @@ export function foldCommitments(log: readonly RecordedEvent[]): Map<string, Expe
         dueDate: d.dueDate ?? null,
         priority: d.priority ?? 'normal',
         progress: 0,
+        evidence: [],
+        lastProgressReport: null,
+        completion: null,
+        evaluation: null,
+        review: null,
         revision: 0,
         position: 0,
         createdAt: at(e),
@@ -71,6 +88,16 @@ export function foldCommitments(log: readonly RecordedEvent[]): Map<string, Expe
       all.set(id, c);
     }
     if (!c) throw new Error(`${e.type} before CommitmentProposed in ${e.streamId}`);
+    const trace = { sessionId: d.sessionId ?? null, decisionId: d.decisionId ?? null, revision: e.revision };
+    const evidence = (reportedWith: string, percent: number | null) =>
+      ((d.evidence ?? []) as { title: string; uri: string }[]).map(({ title, uri }) => ({
+        title,
+        uri,
+        reportedWith,
+        percent,
+        revision: e.revision,
+        reportedAt: at(e),
+      }));
     switch (e.type) {
       case 'CommitmentRevised': {
         const changes = d.changes as Record<string, unknown>;
@@ -90,12 +117,15 @@ export function foldCommitments(log: readonly RecordedEvent[]): Map<string, Expe
         break;
       case 'CommitmentApproved':
         c.status = 'approved';
+        c.review = { decision: 'approved', note: d.note ?? null, ...trace, decidedAt: at(e) };
         break;
       case 'CommitmentRejected':
         c.status = 'rejected';
+        c.review = { decision: 'rejected', note: d.reason, ...trace, decidedAt: at(e) };
         break;
       case 'CommitmentChangesRequested':
         c.status = 'changes_requested';
+        c.review = { decision: 'changes_requested', note: d.requestedChanges, ...trace, decidedAt: at(e) };
         break;
       case 'CommitmentDeferred':
         if (d.from === 'under_review') c.status = 'proposed';
@@ -105,12 +135,17 @@ export function foldCommitments(log: readonly RecordedEvent[]): Map<string, Expe
         break;
       case 'ProgressReported':
         c.progress = d.percent;
+        c.evidence.push(...evidence('progress', d.percent));
+        c.lastProgressReport = { percent: d.percent, narrative: d.narrative, revision: e.revision, reportedAt: at(e) };
         break;
       case 'CommitmentCompleted':
         c.status = 'completed';
+        c.evidence.push(...evidence('completion', null));
+        c.completion = { summary: d.summary, revision: e.revision, completedAt: at(e) };
         break;
       case 'CommitmentEvaluated':
         c.status = 'evaluated';
+        c.evaluation = { outcome: d.outcome, notes: d.notes ?? null, ...trace, evaluatedAt: at(e) };
         break;
       case 'DueDateExtended':
         c.dueDate = d.dueDate;
@@ -124,6 +159,8 @@ export function foldCommitments(log: readonly RecordedEvent[]): Map<string, Expe
         break;
       case 'CommitmentReopened':
         c.status = 'in_progress';
+        c.completion = null;
+        c.evaluation = null;
         break;
       case 'CommitmentBecameOverdue':
         c.overdue = true;
