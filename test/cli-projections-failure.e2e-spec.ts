@@ -41,7 +41,7 @@ describe('npx accord projections, with a read model stopped on an event', () => 
             'AgreementDomainsAmended cannot apply to an unregistered agreement',
         ),
       );
-      expect(listed.stdout).toMatch(/commitments\s+v1 g1\s+checkpoint \d+\/\d+\s+live\n/);
+      expect(listed.stdout).toMatch(/commitments\s+v2 g1\s+checkpoint \d+\/\d+\s+live\n/);
 
       // The event cannot be applied by any code: a rebuild stops there too, and says how to go on.
       const rebuilt = await accord('rebuild', 'agreements').catch((error: unknown) => error);
