@@ -40,6 +40,7 @@ const suites = [
   'test/edge-input.e2e-spec.ts',
   'test/uuid-case.e2e-spec.ts',
   'test/sigterm.e2e-spec.ts',
+  'test/export-cloudevents.e2e-spec.ts',
 ];
 const jest = require.resolve('jest/bin/jest', { paths: [path.join(__dirname, '..')] });
 const run = spawnSync(process.execPath, [jest, ...suites, ...process.argv.slice(2)], {
