@@ -290,7 +290,7 @@ export function commitmentRow(
  * read side can never disagree with the decider about what a state is, and its record
  * (evidence, completion, evaluation, review) folded with `evolveCommitmentRecord`.
  * Version 2 added the record's columns: a store of version 1 is rebuilt into them at start
- * (decision 0007), while version 1 serves.
+ * (decision 0007), while version 1 serves (decision 0022).
  */
 export const commitmentsProjection: Projection = {
   name: 'commitments',

@@ -5,7 +5,8 @@ import { ProblemException } from '../http/problem';
  * The cursors of the paged reads: opaque to clients (base64url of a JSON array), and
  * checked when they come back. A cursor names the list it was issued for (its first
  * element) and what it is bound to: the commitment of a history or an event page, the
- * filters and sort of a list page. Anything else is 400 VALIDATION_FAILED naming `cursor`.
+ * filters and sort of a list page. Anything else is 400 VALIDATION_FAILED naming `cursor`
+ * (decision 0021).
  */
 export function encodeCursor(list: string, ...parts: readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify([list, ...parts])).toString('base64url');
