@@ -12,6 +12,7 @@ import { checkBodyValue, checkJsonShape, type ShapeViolation } from './http/body
 import { trackRoutes } from './http/method-not-allowed';
 import { buildOpenApiDocument } from './http/open-api-document';
 import { ProblemException } from './http/problem';
+import { RATE_LIMIT_HEADERS, registerRateLimit } from './http/rate-limit';
 
 /** Request bodies above this are refused with 413 PAYLOAD_TOO_LARGE (documented in the README). */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -153,12 +154,22 @@ export async function createApp(
   // the request thread. gzip and deflate only: brotli at its default quality costs more CPU
   // than a JSON answer is worth.
   await app.register(compress, { encodings: ['gzip', 'deflate'], threshold: 1024 });
+  // ACCORD_RATE_LIMIT: each API key's budget (off by default; http/rate-limit.ts).
+  await registerRateLimit(app, config.rateLimit);
   // CORS is off unless origins are listed: the API is called by services, and by browsers
   // only from the origins an operator names.
   if (config.corsOrigins.length > 0) {
     await app.register(cors, {
       origin: [...config.corsOrigins],
-      exposedHeaders: ['ETag', 'Location', 'Retry-After', 'Idempotent-Replayed', 'X-Correlation-Id', 'Allow'],
+      exposedHeaders: [
+        'ETag',
+        'Location',
+        'Retry-After',
+        'Idempotent-Replayed',
+        'X-Correlation-Id',
+        'Allow',
+        ...RATE_LIMIT_HEADERS,
+      ],
       maxAge: 600,
     });
   }

@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   'ILLEGAL_TRANSITION',
   'RULE_VIOLATED',
   'METHOD_NOT_ALLOWED',
+  'RATE_LIMITED',
   'SERVICE_UNAVAILABLE',
   'INTERNAL',
 ] as const;
@@ -51,6 +52,7 @@ const TITLES: Record<ErrorCode, string> = {
   ILLEGAL_TRANSITION: 'Illegal transition',
   RULE_VIOLATED: 'Rule violated',
   METHOD_NOT_ALLOWED: 'Method not allowed',
+  RATE_LIMITED: 'Too many requests',
   SERVICE_UNAVAILABLE: 'Service unavailable',
   INTERNAL: 'Internal error',
 };

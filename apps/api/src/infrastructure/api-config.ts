@@ -22,6 +22,48 @@ export interface ApiConfig {
   readonly idempotencyLeaseMs: number;
   /** ACCORD_CORS_ORIGINS: the browser origins allowed to call the API (CORS); none by default. */
   readonly corsOrigins: readonly string[];
+  /** ACCORD_RATE_LIMIT: each API key's budget of requests (each IP's, without a valid key); absent: no limit. */
+  readonly rateLimit?: RateLimit;
+}
+
+/** A budget of `max` requests per window of `windowMs`, for each API key (and each IP without one). */
+export interface RateLimit {
+  readonly max: number;
+  readonly windowMs: number;
+  /** The window in words, for messages: "minute". */
+  readonly per: 'second' | 'minute' | 'hour';
+}
+
+const RATE_LIMIT_WINDOWS: Record<string, RateLimit['per']> = {
+  s: 'second',
+  sec: 'second',
+  second: 'second',
+  m: 'minute',
+  min: 'minute',
+  minute: 'minute',
+  h: 'hour',
+  hour: 'hour',
+};
+const WINDOW_MS: Record<RateLimit['per'], number> = { second: 1_000, minute: 60_000, hour: 3_600_000 };
+export const MAX_RATE_LIMIT = 1_000_000;
+
+/**
+ * ACCORD_RATE_LIMIT: `off` (or unset), or requests per second, minute or hour: `120/min`,
+ * `10/s`, `5000/h` (also `/second`, `/minute`, `/hour`); a bare `120` is per minute.
+ */
+export function parseRateLimit(value: string | undefined): RateLimit | undefined {
+  const text = (value ?? '').trim().toLowerCase();
+  if (text === '' || text === 'off') return undefined;
+  const match = /^(\d{1,7})\s*(?:\/\s*([a-z]+))?$/.exec(text);
+  const per = match && (match[2] === undefined ? 'minute' : RATE_LIMIT_WINDOWS[match[2]]);
+  const max = match ? Number(match[1]) : NaN;
+  if (!per || max < 1 || max > MAX_RATE_LIMIT) {
+    throw new ConfigError(
+      `ACCORD_RATE_LIMIT must be off or requests per second, minute or hour from 1 to ${MAX_RATE_LIMIT}, ` +
+        `such as 120/min, 10/s or 5000/h (a bare 120 is per minute); not "${value}"`,
+    );
+  }
+  return { max, windowMs: WINDOW_MS[per], per };
 }
 
 export class ConfigError extends Error {
@@ -79,6 +121,7 @@ export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       );
     }
   }
+  const rateLimit = parseRateLimit(env.ACCORD_RATE_LIMIT);
   return {
     storeUrl: env.ACCORD_STORE || DEFAULT_STORE_URL,
     port,
@@ -92,6 +135,7 @@ export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     readModelUrl: env.ACCORD_READ_MODEL || undefined,
     idempotencyLeaseMs,
     corsOrigins,
+    ...(rateLimit ? { rateLimit } : {}),
   };
 }
 
