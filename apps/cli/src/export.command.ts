@@ -21,7 +21,13 @@ import {
   type LogDigest,
 } from '@accord/audit';
 import { sessionEventTypes, sessionIdOf } from '@accord/committee';
-import { agreementEventTypes, agreementStreamId, commitmentEventTypes, commitmentIdOf } from '@accord/commitments';
+import {
+  agreementEventTypes,
+  agreementStreamId,
+  commitmentEventTypes,
+  commitmentIdOf,
+  plural,
+} from '@accord/commitments';
 import type { AppendResult, EventStore, RecordedEvent } from '@accord/event-store';
 import { DEFAULT_STORE_URL, openEventStore, parseStoreUrl, redactStoreUrl } from '@accord/store-factory';
 import { Command, Option } from 'commander';
@@ -133,7 +139,9 @@ export function exportCommand(): Command {
         await store.close();
       }
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      process.stderr.write(`exported ${written} events${options.out ? ` to ${options.out}` : ''} in ${seconds} s\n`);
+      process.stderr.write(
+        `exported ${plural(written, 'event')}${options.out ? ` to ${options.out}` : ''} in ${seconds} s\n`,
+      );
     });
 }
 
@@ -172,7 +180,7 @@ export function importCommand(): Command {
         }
         const seconds = ((Date.now() - started) / 1000).toFixed(1);
         process.stdout.write(
-          `imported ${imported.events} events in ${checked.streams} streams into ${redactStoreUrl(url)} in ${seconds} s\n` +
+          `imported ${plural(imported.events, 'event')} in ${plural(checked.streams, 'stream')} into ${redactStoreUrl(url)} in ${seconds} s\n` +
             (imported.renumbered === 0
               ? 'positions: the same as in the file\n'
               : `positions: ${imported.renumbered} differ from the file's (hashes and digest do not depend on them)\n`) +
@@ -300,7 +308,7 @@ async function appendFile(
   } catch (error) {
     await Promise.allSettled(inFlight);
     throw new CliError(
-      `the import stopped after ${events} events: ${(error as Error).message}. ` +
+      `the import stopped after ${plural(events, 'event')}: ${(error as Error).message}. ` +
         'The target store now holds part of the file: delete it and import again.',
     );
   }
