@@ -1,6 +1,7 @@
 export * from './commitments.projection';
 export * from './commitment-history.projection';
 export * from './sessions.projection';
+export * from './session-view';
 export * from './agreements.projection';
 
 import { agreementsProjection } from './agreements.projection';

@@ -3,7 +3,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { PipelineModule } from '../pipeline/pipeline.module';
 import { WorkersModule } from '../workers/workers.module';
 import { SessionCommandHandler } from './session.handler';
-import { GetSessionHandler } from './session.queries';
+import { GetSessionHandler, ListSessionsHandler } from './session.queries';
 import { SessionReadsController } from './session-reads.controller';
 import { SessionsController } from './sessions.controller';
 
@@ -11,6 +11,6 @@ import { SessionsController } from './sessions.controller';
 @Module({
   imports: [CqrsModule, PipelineModule, WorkersModule],
   controllers: [SessionsController, SessionReadsController],
-  providers: [SessionCommandHandler, GetSessionHandler],
+  providers: [SessionCommandHandler, GetSessionHandler, ListSessionsHandler],
 })
 export class SessionsModule {}
