@@ -3,14 +3,16 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { PipelineModule } from '../pipeline/pipeline.module';
 import { WorkersModule } from '../workers/workers.module';
 import { AgreementCommandHandler } from './agreement.handler';
+import { GetAgreementHandler, ListAgreementsHandler } from './agreement.queries';
+import { AgreementReadsController } from './agreement-reads.controller';
 import { AgreementsController } from './agreements.controller';
 import { DashboardController } from './dashboard.controller';
 import { GetDashboardHandler } from './dashboard.queries';
 
-/** Agreements: creating one, adding domains, and its dashboard. */
+/** Agreements: creating one, adding domains, reading them and their dashboard. */
 @Module({
   imports: [CqrsModule, PipelineModule, WorkersModule],
-  controllers: [AgreementsController, DashboardController],
-  providers: [AgreementCommandHandler, GetDashboardHandler],
+  controllers: [AgreementsController, AgreementReadsController, DashboardController],
+  providers: [AgreementCommandHandler, GetAgreementHandler, ListAgreementsHandler, GetDashboardHandler],
 })
 export class AgreementsModule {}

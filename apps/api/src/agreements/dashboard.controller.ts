@@ -4,8 +4,10 @@ import { QueryBus } from '@nestjs/cqrs';
 import { ApiOperation } from '@nestjs/swagger';
 import { DashboardQueryDto } from '../audit/audit.dto';
 import { GetDashboardAsOfQuery } from '../audit/dashboard-as-of';
+import { ApiRead } from '../http/api-docs.decorators';
 import { ReadController } from '../http/read-controller';
 import { uuid } from '../http/uuid';
+import { DashboardDto } from './agreement-view.dto';
 import { GetDashboardQuery } from './dashboard.queries';
 
 /** An agreement's dashboard, from the read models (or replayed, with ?asOf); every role may read it. */
@@ -16,6 +18,16 @@ export class DashboardController {
   @Get('agreements/:id/dashboard')
   @ApiOperation({
     summary: 'Counts by status, domain and party; the overdue list; items awaiting each party (?asOf: replayed)',
+    description:
+      "From the commitments and sessions read models; with `?asOf=<instant>` the agreement's streams are " +
+      'replayed from the log up to the first event that occurred after that instant, and the answer carries ' +
+      '`asOf` (`after` does not apply then).',
+  })
+  @ApiRead({
+    type: DashboardDto,
+    description: "The agreement's dashboard",
+    notFound: true,
+    after: true,
   })
   dashboard(@Param('id', uuid) id: string, @Query() query: DashboardQueryDto) {
     if (query.asOf !== undefined) {
