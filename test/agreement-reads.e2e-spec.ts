@@ -1,20 +1,82 @@
 import { randomUUID } from 'node:crypto';
 import { Workers } from '../apps/api/src/workers/workers.module';
-import { MOROCCO_QATAR, startTestApp, type TestApp } from './support/test-app';
+import { ADMIN_KEY, MOROCCO_QATAR, startTestApp, type TestApp } from './support/test-app';
+
+/** A content line of an iCalendar object: name, parameters and the value, unescaped for TEXT. */
+interface ContentLine {
+  name: string;
+  params: Record<string, string>;
+  value: string;
+}
+
+/**
+ * RFC 5545 read back: every line ends with CRLF and is at most 75 octets; folded lines
+ * (CRLF then a space or tab) are unfolded; components are BEGIN…END blocks.
+ */
+function parseICalendar(text: string): { calendar: ContentLine[]; events: ContentLine[][] } {
+  expect(text.endsWith('\r\n')).toBe(true);
+  const physical = text.slice(0, -2).split('\r\n');
+  for (const line of physical) {
+    expect(line).not.toMatch(/[\r\n]/);
+    expect(Buffer.byteLength(line, 'utf8')).toBeLessThanOrEqual(75);
+  }
+  const unfolded: string[] = [];
+  for (const line of physical) {
+    if (line.startsWith(' ') || line.startsWith('\t')) unfolded[unfolded.length - 1] += line.slice(1);
+    else unfolded.push(line);
+  }
+  const parse = (line: string): ContentLine => {
+    const colon = line.indexOf(':');
+    const [name, ...params] = line.slice(0, colon).split(';');
+    return {
+      name,
+      params: Object.fromEntries(params.map((p) => p.split('=') as [string, string])),
+      value: line.slice(colon + 1),
+    };
+  };
+  const lines = unfolded.map(parse);
+  expect(lines[0]).toMatchObject({ name: 'BEGIN', value: 'VCALENDAR' });
+  expect(lines.at(-1)).toMatchObject({ name: 'END', value: 'VCALENDAR' });
+  const calendar: ContentLine[] = [];
+  const events: ContentLine[][] = [];
+  let current: ContentLine[] | null = null;
+  for (const line of lines.slice(1, -1)) {
+    if (line.name === 'BEGIN' && line.value === 'VEVENT') current = [];
+    else if (line.name === 'END' && line.value === 'VEVENT') {
+      events.push(current!);
+      current = null;
+    } else if (current) current.push(line);
+    else calendar.push(line);
+  }
+  expect(current).toBeNull();
+  return { calendar, events };
+}
+
+/** TEXT values (RFC 5545 §3.3.11): \\n is a line break, \\, \\; and \\\\ are the characters. */
+const unescapeText = (value: string) =>
+  value.replace(/\\([nN,;\\])/g, (_, c: string) => (c.toLowerCase() === 'n' ? '\n' : c));
+
+const property = (event: ContentLine[], name: string) => event.filter((l) => l.name === name);
 
 describe('agreement reads (real app)', () => {
   let t: TestApp;
   let workers: Workers;
   let secretariat: string;
   let ma: string;
+  let maDelegate: string;
+  let qaDelegate: string;
   let reader: string;
+  let auditor: string;
 
   beforeAll(async () => {
     t = await startTestApp();
     workers = t.app.get(Workers);
     secretariat = await t.createKey('secretariat');
     ma = await t.createKey('integration', 'MA');
+    maDelegate = await t.createKey('delegate', 'MA');
+    qaDelegate = await t.createKey('delegate', 'QA');
     reader = await t.createKey('delegate', 'QA');
+    auditor = await t.createKey('auditor');
   });
   afterAll(() => t.close());
 
@@ -133,6 +195,123 @@ describe('agreement reads (real app)', () => {
       const refused = await get(`/agreements?cursor=${cursor}`);
       expect(refused.statusCode).toBe(400);
       expect(refused.json().errors).toEqual([{ field: 'cursor', messages: [expect.any(String)] }]);
+    });
+  });
+
+  describe('GET /agreements/{id}/sessions.ics', () => {
+    let agreementId: string;
+    let otherAgreement: string;
+    const sessions: { id: string; scheduledFor: string; venue: string }[] = [];
+    let decidedItem: { title: string } = { title: '' };
+
+    beforeAll(async () => {
+      agreementId = (await ok('/agreements', MOROCCO_QATAR, secretariat, 201)).id;
+      otherAgreement = (await ok('/agreements', { ...MOROCCO_QATAR, title: 'Other' }, secretariat, 201)).id;
+      await ok(
+        '/sessions',
+        { agreementId: otherAgreement, scheduledFor: '2030-01-01T09:00:00Z', venue: 'Paris' },
+        secretariat,
+        201,
+      );
+      const venues = [
+        'Doha, Ministry of Interior; Room 4',
+        'Rabat, Ministère de l’Intérieur, salle des délégations du Royaume du Maroc — bâtiment principal',
+        'Marrakech',
+      ];
+      const instants = ['2030-06-01T07:30:00Z', '2030-03-10T09:30:00.250Z', '2030-09-15T14:00:00Z'];
+      for (const [i, venue] of venues.entries()) {
+        const id = (await ok('/sessions', { agreementId, scheduledFor: instants[i], venue }, secretariat, 201)).id;
+        sessions.push({ id, scheduledFor: instants[i], venue });
+      }
+      // The second session runs: one item decided, and it closes.
+      const title = 'Joint cybercrime investigation unit, with a 24/7 contact point for urgent requests';
+      const commitmentId = (
+        await ok(
+          '/commitments',
+          { agreementId, title, description: 'd', domain: 'cybercrime', leadAgencies: ['DGSN'] },
+          ma,
+          201,
+        )
+      ).id;
+      const run = sessions[1].id;
+      const itemId = (await ok(`/sessions/${run}/agenda`, { commitmentId, kind: 'review' }, secretariat)).itemId;
+      await ok(`/sessions/${run}/open`, { attendance: ['MA', 'QA'] }, secretariat);
+      await ok(`/sessions/${run}/positions`, { itemId, position: 'approve' }, maDelegate);
+      await ok(`/sessions/${run}/positions`, { itemId, position: 'approve' }, qaDelegate);
+      const closed = await ok(`/sessions/${run}/close`, {}, secretariat);
+      expect(await workers.projections.waitFor('sessions', closed.position)).toBe(true);
+      decidedItem = { title };
+    });
+
+    const basic = (iso: string) => `${new Date(iso).toISOString().slice(0, 19).replace(/[-:]/g, '')}Z`;
+
+    it('serves one VEVENT per session of the agreement, with its instant, venue, status and agenda', async () => {
+      const response = await get(`/agreements/${agreementId}/sessions.ics`);
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['content-type']).toBe('text/calendar; charset=utf-8');
+      const { calendar, events } = parseICalendar(response.body);
+      expect(calendar).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ name: 'VERSION', value: '2.0' }),
+          expect.objectContaining({ name: 'PRODID', value: expect.stringContaining('accord') }),
+          expect.objectContaining({ name: 'X-WR-CALNAME', value: `${MOROCCO_QATAR.title}: committee sessions` }),
+        ]),
+      );
+      // In scheduled order; the other agreement's session is not there.
+      const order = [sessions[1], sessions[0], sessions[2]];
+      expect(events.map((e) => property(e, 'UID')[0].value)).toEqual(order.map((s) => `${s.id}@accord`));
+      for (const [i, event] of events.entries()) {
+        const session = order[i];
+        const view = (await get(`/sessions/${session.id}`)).json();
+        const stored = await t.store.readStream(`session-${session.id}`);
+        for (const name of ['UID', 'DTSTAMP', 'DTSTART', 'SUMMARY', 'LOCATION', 'STATUS', 'SEQUENCE']) {
+          expect({ name, count: property(event, name).length }).toEqual({ name, count: 1 });
+        }
+        expect(property(event, 'DTEND')).toEqual([]);
+        expect(property(event, 'DTSTART')[0]).toEqual({
+          name: 'DTSTART',
+          params: {},
+          value: basic(session.scheduledFor),
+        });
+        expect(unescapeText(property(event, 'LOCATION')[0].value)).toBe(session.venue);
+        expect(property(event, 'STATUS')[0].value).toBe('CONFIRMED');
+        expect(property(event, 'SEQUENCE')[0].value).toBe(String(view.revision));
+        expect(property(event, 'DTSTAMP')[0].value).toBe(basic(stored.at(-1)!.recordedAt));
+        const summary = unescapeText(property(event, 'SUMMARY')[0].value);
+        const description = unescapeText(property(event, 'DESCRIPTION')[0].value);
+        expect(description).toContain(`Session status: ${view.status}`);
+        expect(description).toContain('Parties: MA, QA');
+        if (session === sessions[1]) {
+          expect(summary).toBe('Mixed committee session (closed)');
+          expect(description).toContain(`1. review: ${decidedItem.title} (decided: approve)`);
+        } else {
+          expect(summary).toBe('Mixed committee session');
+          expect(description).toContain('No agenda items yet.');
+        }
+      }
+      // The same sessions give the same feed.
+      expect((await get(`/agreements/${agreementId}/sessions.ics`)).body).toBe(response.body);
+    });
+
+    it('has an empty calendar for an agreement without sessions, and 404 for an unknown agreement', async () => {
+      const bare = (await ok('/agreements', { ...MOROCCO_QATAR, title: 'Bare' }, secretariat, 201)).id;
+      const empty = await get(`/agreements/${bare}/sessions.ics?`);
+      expect(empty.statusCode).toBe(200);
+      expect(parseICalendar(empty.body).events).toEqual([]);
+      const unknown = await get(`/agreements/${randomUUID()}/sessions.ics`);
+      expect(unknown.statusCode).toBe(404);
+      expect(String(unknown.headers['content-type'])).toMatch(/^application\/problem\+json/);
+    });
+
+    it('is read by every role that reads, with a key in the Authorization header only', async () => {
+      for (const key of [secretariat, ma, maDelegate, auditor, ADMIN_KEY]) {
+        expect((await get(`/agreements/${agreementId}/sessions.ics`, key)).statusCode).toBe(200);
+      }
+      const anonymous = await t.request({ method: 'GET', url: `/agreements/${agreementId}/sessions.ics` });
+      expect(anonymous.statusCode).toBe(401);
+      expect(anonymous.headers['www-authenticate']).toBe('Bearer realm="accord"');
+      const inUrl = await t.request({ method: 'GET', url: `/agreements/${agreementId}/sessions.ics?key=${reader}` });
+      expect(inUrl.statusCode).toBe(401);
     });
   });
 
