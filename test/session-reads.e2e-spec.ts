@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { chainEvents, GENESIS_HASH } from '@accord/audit';
 import { ReadModels } from '../apps/api/src/workers/read-models';
 import { Workers } from '../apps/api/src/workers/workers.module';
-import { MOROCCO_QATAR, startTestApp, type TestApp } from './support/test-app';
+import { ADMIN_KEY, MOROCCO_QATAR, startTestApp, type TestApp } from './support/test-app';
 
 interface PositionTaken {
   party: string;
@@ -219,6 +219,8 @@ describe('session reads (real app)', () => {
           outcome: null,
         },
       ]);
+      const replayed = await t.request({ method: 'GET', url: `/sessions/${sessionId}/state`, key: ADMIN_KEY });
+      expect(replayed.json()).toEqual({ ...view, asOfRevision: 3 });
     });
 
     it('answers 304 to a matching If-None-Match, 404 for an unknown session and 400 for a bad id', async () => {

@@ -3,11 +3,12 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { AuditController } from './audit.controller';
 import { GetDashboardAsOfHandler } from './dashboard-as-of';
 import { DigestService } from './digest.service';
+import { SessionAgreementAuditController } from './session-agreement-audit.controller';
 
-/** The auditor's reads: the digest, time travel and the raw events (issue 7). */
+/** The auditor's reads: the digest, time travel and the raw events (issue 7; sessions and agreements, issue 15). */
 @Module({
   imports: [CqrsModule],
-  controllers: [AuditController],
+  controllers: [AuditController, SessionAgreementAuditController],
   providers: [DigestService, GetDashboardAsOfHandler],
 })
 export class AuditModule {}
