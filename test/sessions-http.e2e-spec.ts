@@ -519,6 +519,16 @@ describe('sessions over HTTP (real app, SQLite)', () => {
           ['proposedDueDate'],
         ],
         [
+          'a proposed due date in a month that does not exist',
+          () =>
+            t.post(
+              `/sessions/${sessionId}/agenda`,
+              { commitmentId: randomUUID(), kind: 'extension', proposedDueDate: '2031-13-01' },
+              secretariat,
+            ),
+          ['proposedDueDate'],
+        ],
+        [
           'an agenda item without a commitment',
           () => t.post(`/sessions/${sessionId}/agenda`, { kind: 'review' }, secretariat),
           ['commitmentId'],

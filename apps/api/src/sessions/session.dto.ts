@@ -1,5 +1,5 @@
-import { agendaItemKinds, positionOptions, type AgendaItemKind, type Position } from '@accord/committee';
-import { isIsoDate, isIsoInstant } from '@accord/commitments';
+import { agendaItemKinds, type AgendaItemKind, type Position } from '@accord/committee';
+import { isIsoInstant } from '@accord/commitments';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
@@ -15,10 +15,10 @@ import {
   ValidationOptions,
 } from 'class-validator';
 import { CommandAcceptedDto } from '../http/api-docs.decorators';
+import { IsIsoDate } from '../http/dates';
 import { IsNormalizedUuid } from '../http/uuid';
+import { POSITIONS } from './session-view.dto';
 
-/** Every position a delegation can take on some kind of item; the decider checks it fits the item. */
-const POSITIONS: readonly Position[] = [...new Set(Object.values(positionOptions).flat())];
 const PARTY_CODE = /^[A-Z]{2,10}$/;
 
 /** The decider's own checks, so that a malformed time is a 400 here and not a 422 later. */
@@ -29,17 +29,6 @@ const IsUtcInstant = (options?: ValidationOptions) =>
       validator: {
         validate: (value) => isIsoInstant(value),
         defaultMessage: (args) => `${args?.property} must be an ISO instant in UTC, such as 2026-03-10T09:30:00Z`,
-      },
-    },
-    options,
-  );
-const IsCalendarDate = (options?: ValidationOptions) =>
-  ValidateBy(
-    {
-      name: 'isCalendarDate',
-      validator: {
-        validate: (value) => isIsoDate(value),
-        defaultMessage: (args) => `${args?.property} must be a date YYYY-MM-DD`,
       },
     },
     options,
@@ -85,7 +74,7 @@ export class AddAgendaItemDto {
 
   @ApiPropertyOptional({ example: '2027-12-31', description: 'ISO date; required for an extension, refused otherwise' })
   @IsOptional()
-  @IsCalendarDate()
+  @IsIsoDate()
   proposedDueDate?: string;
 }
 
