@@ -13,6 +13,8 @@ export default tseslint.config(
       'coverage/**',
       'data/**',
       'bench/results/**',
+      'openapi/**',
+      'test/support/generated/**',
     ],
   },
   js.configs.recommended,

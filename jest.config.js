@@ -16,6 +16,7 @@ module.exports = {
   },
   globalSetup: '<rootDir>/test/global-setup.js',
   globalTeardown: '<rootDir>/test/global-teardown.js',
+  setupFilesAfterEnv: ['<rootDir>/test/support/contract-report.ts'],
   testTimeout: 60000,
   // Two cores: the heavy suites (crash, concurrency) must not starve each other.
   maxWorkers: 2,

@@ -6,6 +6,9 @@ import type { EventStore, RecordedEvent } from '@accord/event-store';
 import { TEST_PG_URL } from '@accord/event-store-postgres/testing/postgres-test-database';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import createClient, { type Client } from 'openapi-fetch';
+import { Contract } from './contract';
+import type { paths } from './generated/openapi';
 import type { Clock } from '../../apps/api/src/infrastructure/clock';
 import { createApp } from '../../apps/api/src/create-app';
 import { EVENT_STORE } from '../../apps/api/src/infrastructure/event-store.module';
@@ -17,7 +20,10 @@ export interface TestApp {
   readonly store: EventStore;
   readonly dir: string;
   readonly storeUrl: string;
+  /** A request in process; its answer is checked against the OpenAPI document (support/contract.ts). */
   request(options: InjectOptions & { key?: string }): Promise<LightMyRequestResponse>;
+  /** The client generated from the OpenAPI document (openapi-fetch), acting with this key. */
+  client(key: string): Client<paths>;
   post(url: string, body: unknown, key: string, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
   createKey(role: string, party?: string): Promise<string>;
   /** Every event in the global log. */
@@ -50,6 +56,7 @@ export async function startTestApp(
     workers?: boolean;
     idempotencyLeaseMs?: number;
     corsOrigins?: string[];
+    rateLimit?: Parameters<typeof createApp>[0]['rateLimit'];
   } = {},
 ): Promise<TestApp> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'accord-e2e-'));
@@ -68,6 +75,7 @@ export async function startTestApp(
       readModelUrl: undefined,
       idempotencyLeaseMs: options.idempotencyLeaseMs ?? 5_000,
       corsOrigins: options.corsOrigins ?? [],
+      rateLimit: options.rateLimit,
     },
     { logger: false, clock: options.clock },
   );
@@ -75,8 +83,16 @@ export async function startTestApp(
   await app.getHttpAdapter().getInstance().ready();
   const store = app.get<EventStore>(EVENT_STORE);
   const fastify = app.getHttpAdapter().getInstance();
-  const request: TestApp['request'] = ({ key, headers, ...rest }) =>
-    fastify.inject({ ...rest, headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(headers ?? {}) } });
+  const contract = await Contract.load((await fastify.inject({ method: 'GET', url: '/docs-json' })).body);
+  const request: TestApp['request'] = async ({ key, headers, ...rest }) => {
+    const options = { ...rest, headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(headers ?? {}) } };
+    const response = await fastify.inject(options);
+    contract.check(
+      { method: String(options.method ?? 'GET'), url: String(options.url ?? '/'), headers: options.headers },
+      response,
+    );
+    return response;
+  };
   const post: TestApp['post'] = (url, body, key, headers = {}) =>
     request({ method: 'POST', url, payload: body as InjectOptions['payload'], key, headers });
   return {
@@ -86,6 +102,7 @@ export async function startTestApp(
     storeUrl,
     request,
     post,
+    client: (key) => createClient<paths>({ baseUrl: 'http://accord.test', fetch: injectedFetch(request, key) }),
     async createKey(role, party) {
       const response = await post('/admin/keys', { name: `${role} ${party ?? ''}`.trim(), role, party }, ADMIN_KEY);
       if (response.statusCode !== 201) throw new Error(`key: ${response.statusCode} ${response.body}`);
@@ -104,6 +121,30 @@ export async function startTestApp(
       await app.close();
       if (!options.dir) rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** A fetch that hands the request to the app in process (through `request`, so it is checked too). */
+function injectedFetch(request: TestApp['request'], key: string): (input: Request) => Promise<Response> {
+  return async (input) => {
+    const url = new URL(input.url);
+    const payload = input.body ? await input.text() : undefined;
+    const headers: Record<string, string> = {};
+    input.headers.forEach((value, name) => (headers[name] = value));
+    const answer = await request({
+      method: input.method as InjectOptions['method'],
+      url: `${url.pathname}${url.search}`,
+      headers,
+      payload,
+      key,
+    });
+    const responseHeaders = new Headers();
+    for (const [name, value] of Object.entries(answer.headers)) {
+      if (value === undefined) continue;
+      for (const one of Array.isArray(value) ? value : [value]) responseHeaders.append(name, String(one));
+    }
+    const empty = answer.statusCode === 204 || answer.statusCode === 304 || answer.rawPayload.length === 0;
+    return new Response(empty ? null : answer.rawPayload, { status: answer.statusCode, headers: responseHeaders });
   };
 }
 

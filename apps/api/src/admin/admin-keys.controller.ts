@@ -11,7 +11,7 @@ import { IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'clas
 import { ApiKeyError, ApiKeys, LastAdminKeyError, type KeyStatus, type KeyView } from '../auth/api-keys.service';
 import { Roles } from '../auth/auth.decorators';
 import { ROLES, type Role } from '../auth/principal';
-import { ApiCommonErrors } from '../http/api-docs.decorators';
+import { ApiCommonErrors, ApiProblem } from '../http/api-docs.decorators';
 import { ProblemException } from '../http/problem';
 
 export class CreateKeyDto {
@@ -81,7 +81,12 @@ export class AdminKeysController {
 
   @Post()
   @HttpCode(201)
-  @ApiOperation({ summary: 'Issue an API key for a principal, optionally expiring (admin only)' })
+  @ApiOperation({
+    summary: 'Issue an API key',
+    description:
+      'Issue an API key for a principal of a role (a party for integration and delegate keys), optionally expiring ' +
+      '(admin only). The secret is in this answer only: the store keeps its hash.',
+  })
   @ApiCreatedResponse({ type: CreatedKeyDto })
   async create(@Body() body: CreateKeyDto): Promise<CreatedKeyDto> {
     try {
@@ -103,7 +108,10 @@ export class AdminKeysController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'Every key, revoked and expired ones included, oldest first; never a secret (admin only)' })
+  @ApiOperation({
+    summary: 'List the API keys',
+    description: 'Every key, revoked and expired ones included, oldest first; never a secret (admin only).',
+  })
   @ApiOkResponse({ type: KeyListDto })
   async list(): Promise<KeyListDto> {
     return { items: await this.keys.list() };
@@ -112,11 +120,14 @@ export class AdminKeysController {
   @Delete(':id')
   @HttpCode(200)
   @ApiOperation({
-    summary:
+    summary: 'Revoke an API key',
+    description:
       'Revoke a key: every instance refuses it within 2 s. Revoking it again changes nothing; ' +
-      'the last active admin key cannot be revoked (409) (admin only)',
+      'the last active admin key cannot be revoked (409) (admin only).',
   })
-  @ApiOkResponse({ type: KeyDto })
+  @ApiOkResponse({ type: KeyDto, description: 'The key, revoked' })
+  @ApiProblem(404, 'NOT_FOUND: no such key')
+  @ApiProblem(409, 'CONFLICT: the last active admin key cannot be revoked')
   async revoke(@Param('id') id: string): Promise<KeyDto> {
     try {
       const revoked = await this.keys.revoke(id);

@@ -1,5 +1,12 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
 import {
   SkipRefusedError,
   UnknownProjectionError,
@@ -13,7 +20,8 @@ import type { Principal } from '../auth/principal';
 import { CommitteeProcessManager } from '../workers/committee-process-manager';
 import { PROJECTIONS } from '../workers/workers.tokens';
 import { EVENT_STORE } from '../infrastructure/event-store.module';
-import { ApiCommonErrors } from '../http/api-docs.decorators';
+import { ApiCommonErrors, ApiProblem } from '../http/api-docs.decorators';
+import { ProjectionsDto, RebuildStartedDto, RecordedSkipDto } from './projections.dto';
 import { ProblemException } from '../http/problem';
 
 export class SkipEventDto {
@@ -47,11 +55,14 @@ export class ProjectionsController {
   @Get('projections')
   @Roles('secretariat', 'auditor')
   @ApiOperation({
-    summary:
+    summary: 'How far each read model and the committee process manager have come',
+    description:
       "Each read model's checkpoint, lag in events, version, state (live, rebuilding, failed: with the event it stopped on " +
-      "and the error) and skipped events, and the committee process manager's checkpoint and lag (with state failed and the event while it is stuck on one)",
+      "and the error) and skipped events, and the committee process manager's checkpoint and lag (with state failed and " +
+      'the event while it is stuck on one). Secretariat, auditor and admin.',
   })
-  async list() {
+  @ApiOkResponse({ type: ProjectionsDto })
+  async list(): Promise<ProjectionsDto> {
     const head = await headPosition(this.store);
     const skips = await this.runner.skips();
     const items = await Promise.all(
@@ -80,10 +91,14 @@ export class ProjectionsController {
   @HttpCode(200)
   @Roles('admin')
   @ApiOperation({
-    summary:
+    summary: 'Pass a read model over the event it failed on',
+    description:
       'Record that a read model passes over the event it failed on (who, when, why); it resumes past it (admin). ' +
       '404 for no such read model or event, 409 when it has not failed on that event (unless force).',
   })
+  @ApiOkResponse({ type: RecordedSkipDto, description: 'The skip, on record' })
+  @ApiProblem(404, 'NOT_FOUND: no such read model, or no event at that position')
+  @ApiProblem(409, 'CONFLICT: the read model has not failed on that event (send force to skip it anyway)')
   async skip(
     @Param('name') name: string,
     @Body() body: SkipEventDto,
@@ -112,8 +127,15 @@ export class ProjectionsController {
   @Post('admin/projections/:name/rebuild')
   @HttpCode(202)
   @Roles('admin')
-  @ApiOperation({ summary: 'Rebuild a read model into fresh tables while the live one serves, then swap (admin)' })
-  rebuild(@Param('name') name: string) {
+  @ApiOperation({
+    summary: 'Rebuild a read model',
+    description:
+      'Replay the log into fresh tables while the live ones serve, then swap them atomically (admin). The answer ' +
+      'comes at once (202); GET /projections shows the rebuild and, if it stops on an event, that event.',
+  })
+  @ApiAcceptedResponse({ type: RebuildStartedDto, description: 'The rebuild has started' })
+  @ApiProblem(404, 'NOT_FOUND: no such read model')
+  rebuild(@Param('name') name: string): RebuildStartedDto {
     try {
       this.runner.projection(name);
     } catch (error) {
@@ -122,7 +144,7 @@ export class ProjectionsController {
     }
     // A rebuild that stops on an event is on record (GET /projections) and logged.
     this.runner.rebuild(name).catch(() => undefined);
-    return { name, state: 'rebuilding' };
+    return { name, state: 'rebuilding' as const };
   }
 
   /**

@@ -27,7 +27,7 @@ export class LogDigestDto {
   @ApiProperty({
     pattern: '^[0-9a-f]{64}$',
     description: 'digest_n = hex(SHA-256(digest_{n-1} || hash_n)) over the hex hashes in position order, from 64 zeros',
-    example: 'f1c3…',
+    example: '9f2c1d0e7b4a65f3c8e1d2b3a4f5e6d7c8b9a0f1e2d3c4b5a6f7e8d9c0b1a2f3',
   })
   digest!: string;
 }

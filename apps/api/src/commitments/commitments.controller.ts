@@ -48,7 +48,11 @@ export class CommitmentsController {
   @Post()
   @HttpCode(201)
   @Roles('integration', 'delegate')
-  @ApiOperation({ summary: "Propose a commitment; the caller's party owns it" })
+  @ApiOperation({
+    summary: "Propose a commitment; the caller's party owns it",
+    description:
+      "A party (its integration or delegate key) proposes a commitment under an agreement it is party to, in one of the agreement's domains; it goes on the committee's agenda as `proposed`. Send `id` to make the creation idempotent by id; 201 names the commitment in Location.",
+  })
   @ApiCommand({ creates: true })
   async propose(
     @Body() body: ProposeCommitmentDto,
@@ -75,7 +79,11 @@ export class CommitmentsController {
 
   @Post(':id/revise')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Revise a proposal (while proposed or changes were requested)' })
+  @ApiOperation({
+    summary: 'Revise a proposal (while proposed or changes were requested)',
+    description:
+      'The owning party changes the title, description, domain, lead agencies, due date (null removes it) or priority of its proposal while it is `proposed` or `changes_requested`. Only the fields sent change; a revision that changes nothing is refused (RULE_VIOLATED).',
+  })
   @ApiCommand({ creates: false })
   async revise(
     @Param('id', uuid) commitmentId: string,
@@ -94,7 +102,11 @@ export class CommitmentsController {
 
   @Post(':id/withdraw')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Withdraw a commitment before the committee decides on it' })
+  @ApiOperation({
+    summary: 'Withdraw a commitment before the committee decides on it',
+    description:
+      'The owning party withdraws its commitment, with a reason, before the committee has decided on it. Withdrawn is final.',
+  })
   @ApiCommand({ creates: false })
   async withdraw(
     @Param('id', uuid) commitmentId: string,
@@ -112,7 +124,11 @@ export class CommitmentsController {
 
   @Post(':id/start')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Start an approved commitment' })
+  @ApiOperation({
+    summary: 'Start an approved commitment',
+    description:
+      'The owning party starts work on a commitment the committee approved: `approved` becomes `in_progress`.',
+  })
   @ApiCommand({ creates: false })
   async start(
     @Param('id', uuid) commitmentId: string,
@@ -130,7 +146,11 @@ export class CommitmentsController {
 
   @Post(':id/progress')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Report progress: a percentage that never goes down, a narrative, evidence' })
+  @ApiOperation({
+    summary: 'Report progress: a percentage that never goes down, a narrative, evidence',
+    description:
+      'The owning party reports progress on a commitment in progress: a percentage (0–100) that never goes down, a narrative and up to 50 pieces of evidence (title and URI).',
+  })
   @ApiCommand({ creates: false })
   async progress(
     @Param('id', uuid) commitmentId: string,
@@ -153,7 +173,11 @@ export class CommitmentsController {
 
   @Post(':id/complete')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Declare a commitment done, with a summary and evidence' })
+  @ApiOperation({
+    summary: 'Declare a commitment done, with a summary and evidence',
+    description:
+      'The owning party declares its commitment done, with a summary and evidence; the committee then evaluates it in a session.',
+  })
   @ApiCommand({ creates: false })
   async complete(
     @Param('id', uuid) commitmentId: string,
@@ -176,7 +200,11 @@ export class CommitmentsController {
   @Post(':id/close')
   @HttpCode(200)
   @Roles('secretariat')
-  @ApiOperation({ summary: 'Close an evaluated commitment (secretariat)' })
+  @ApiOperation({
+    summary: 'Close an evaluated commitment (secretariat)',
+    description:
+      'The secretariat closes a commitment the committee has evaluated, with an optional note. Closed is final.',
+  })
   @ApiCommand({ creates: false })
   async close(
     @Param('id', uuid) commitmentId: string,

@@ -35,6 +35,12 @@ type Headers = Record<string, { description: string; schema: { type: 'string' | 
 /** The headers an answer of this status carries (problem-details.filter.ts sets them). */
 const PROBLEM_HEADERS: Record<number, Headers> = {
   401: { 'WWW-Authenticate': { description: 'Bearer realm="accord"', schema: { type: 'string' } } },
+  429: {
+    'Retry-After': { description: 'Seconds until the budget is renewed', schema: { type: 'integer' } },
+    'RateLimit-Limit': { description: 'Requests per window (ACCORD_RATE_LIMIT)', schema: { type: 'integer' } },
+    'RateLimit-Remaining': { description: 'Requests left in this window: 0', schema: { type: 'integer' } },
+    'RateLimit-Reset': { description: 'Seconds until the window ends', schema: { type: 'integer' } },
+  },
   503: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
 };
 
@@ -92,6 +98,9 @@ export const ApiCommonErrors = () =>
     ApiProblem(400, 'VALIDATION_FAILED: one entry per bad field in `errors`'),
     ApiProblem(401, 'UNAUTHENTICATED: no valid API key'),
     ApiProblem(403, 'FORBIDDEN: the role or party may not do this'),
+    ApiProblem(429, 'RATE_LIMITED: this API key (or address) is over ACCORD_RATE_LIMIT; retry after Retry-After'),
+    ApiProblem(500, 'INTERNAL: an unexpected error, logged with the request id; nothing was appended'),
+    ApiProblem(503, 'SERVICE_UNAVAILABLE: the instance is stopping or its store is closed; retry'),
   );
 
 /** A command route: the success shape, the headers it reads, and every error it can answer. */
