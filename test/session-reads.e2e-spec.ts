@@ -224,8 +224,14 @@ describe('session reads (real app)', () => {
     });
 
     it('answers 304 to a matching If-None-Match, 404 for an unknown session and 400 for a bad id', async () => {
-      const sessionId = await schedule('2030-06-01T09:00:00Z');
-      const view = await get(`/sessions/${sessionId}`);
+      const scheduled = await ok(
+        '/sessions',
+        { agreementId, scheduledFor: '2030-06-01T09:00:00Z', venue: 'Rabat' },
+        secretariat,
+        201,
+      );
+      const sessionId = scheduled.id;
+      const view = await get(`/sessions/${sessionId}?after=${scheduled.position}`);
       expect(view.headers.etag).toBe('"0"');
       const unchanged = await get(`/sessions/${sessionId}`, reader, { 'if-none-match': '"0"' });
       expect(unchanged.statusCode).toBe(304);

@@ -68,8 +68,12 @@ export class AgreementReadsController {
   })
   @ApiProblem(404, 'NOT_FOUND: no such agreement')
   @ApiReadModelUnavailable()
-  async calendar(@Param('id', uuid) id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
-    const feed = await this.queries.execute(new GetSessionsCalendarQuery(id));
+  async calendar(
+    @Param('id', uuid) id: string,
+    @Query() query: AfterQueryDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    const feed = await this.queries.execute(new GetSessionsCalendarQuery(id, query.after));
     void reply.type('text/calendar; charset=utf-8');
     return feed;
   }

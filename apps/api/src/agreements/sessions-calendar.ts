@@ -62,7 +62,10 @@ export function sessionsCalendar(agreement: AgreementView, sessions: readonly Ca
 }
 
 export class GetSessionsCalendarQuery extends Query<string> {
-  constructor(readonly agreementId: string) {
+  constructor(
+    readonly agreementId: string,
+    readonly after?: number,
+  ) {
     super();
   }
 }
@@ -71,9 +74,9 @@ export class GetSessionsCalendarQuery extends Query<string> {
 export class GetSessionsCalendarHandler implements IQueryHandler<GetSessionsCalendarQuery> {
   constructor(private readonly readModels: ReadModels) {}
 
-  async execute({ agreementId }: GetSessionsCalendarQuery): Promise<string> {
-    const agreement = await readAgreement(this.readModels, agreementId);
-    const t = await currentTables(this.readModels, 'sessions');
+  async execute({ agreementId, after }: GetSessionsCalendarQuery): Promise<string> {
+    const agreement = await readAgreement(this.readModels, agreementId, after);
+    const t = await currentTables(this.readModels, 'sessions', after);
     const rows = await this.readModels.db.query<SessionRow>(
       `SELECT id, scheduled_ms, state, journal, revision, position, updated_at FROM "${t.sessions}"
        WHERE agreement_id = ? ORDER BY scheduled_ms, id`,
