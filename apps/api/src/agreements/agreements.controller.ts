@@ -17,7 +17,13 @@ export class AgreementsController {
 
   @Post()
   @HttpCode(201)
-  @ApiOperation({ summary: 'Register an agreement, its parties and domains of cooperation' })
+  @ApiOperation({
+    summary: 'Register an agreement, its parties and domains of cooperation',
+    description:
+      'The secretariat (or admin) registers a cooperation agreement: its title, signature date and place, two or more ' +
+      'parties (each with a code, a name and its agencies) and the domains of cooperation. Send `id` to make the ' +
+      'creation idempotent by id; 201 names the agreement in Location.',
+  })
   @ApiCommand({ creates: true })
   async register(
     @Body() body: RegisterAgreementDto,
@@ -50,7 +56,12 @@ export class AgreementsController {
 
   @Post(':id/domains')
   @HttpCode(200)
-  @ApiOperation({ summary: "Replace the agreement's domains of cooperation" })
+  @ApiOperation({
+    summary: "Replace the agreement's domains of cooperation",
+    description:
+      "The secretariat (or admin) replaces the agreement's list of domains. Commitments already proposed keep the domain " +
+      'they have; new proposals and revisions must name one of the new list.',
+  })
   @ApiCommand({ creates: false })
   async amendDomains(
     @Param('id', uuid) agreementId: string,

@@ -52,7 +52,12 @@ export class SessionsController {
 
   @Post()
   @HttpCode(201)
-  @ApiOperation({ summary: "Schedule a session of the agreement's mixed committee (secretariat)" })
+  @ApiOperation({
+    summary: "Schedule a session of the agreement's mixed committee (secretariat)",
+    description:
+      'The secretariat (or admin) schedules a session of the mixed committee of an agreement, with its date and place. ' +
+      'Send `id` to make the creation idempotent by id; 201 names the session in Location.',
+  })
   @ApiCommand({ creates: true })
   async schedule(
     @Body() body: ScheduleSessionDto,
@@ -77,7 +82,12 @@ export class SessionsController {
 
   @Post(':id/agenda')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Put a commitment on the agenda, with the kind of decision sought (secretariat)' })
+  @ApiOperation({
+    summary: 'Put a commitment on the agenda, with the kind of decision sought (secretariat)',
+    description:
+      'The secretariat (or admin) adds an item to a scheduled session: a commitment of the agreement and the decision ' +
+      'sought (its kind: review, evaluation, extension, suspension, resumption or reopening). The answer names the new item in `itemId`.',
+  })
   @ApiOkResponse({ type: AgendaItemAcceptedDto, description: 'Accepted; `itemId` names the new item' })
   @ApiCommand({ creates: false })
   async addAgendaItem(
@@ -110,7 +120,12 @@ export class SessionsController {
 
   @Post(':id/open')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Open the session with the parties present (secretariat)' })
+  @ApiOperation({
+    summary: 'Open the session with the parties present (secretariat)',
+    description:
+      'The secretariat (or admin) opens a scheduled session, recording which parties attend. A decision needs every ' +
+      'party of the agreement present.',
+  })
   @ApiCommand({ creates: false })
   async open(
     @Param('id', uuid) sessionId: string,
@@ -131,6 +146,10 @@ export class SessionsController {
   @Roles('delegate')
   @ApiOperation({
     summary: "Record the caller's party's position on an item; when every party agrees, the decision is reached",
+    description:
+      "A delegate records its party's position on an agenda item of an open session. While the delegations disagree, " +
+      'any may change its position; when every party takes the same one, the decision is reached and the committee ' +
+      'process manager carries it to the commitment.',
   })
   @ApiCommand({ creates: false })
   async recordPosition(
@@ -154,7 +173,12 @@ export class SessionsController {
 
   @Post(':id/close')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Close the session; every undecided item is deferred (secretariat)' })
+  @ApiOperation({
+    summary: 'Close the session; every undecided item is deferred (secretariat)',
+    description:
+      'The secretariat (or admin) closes an open session. Every item still without a decision is deferred, and its ' +
+      'commitment can go on the agenda of a later session.',
+  })
   @ApiCommand({ creates: false })
   async close(
     @Param('id', uuid) sessionId: string,
