@@ -37,6 +37,7 @@ const suites = [
   'test/idempotency.e2e-spec.ts',
   'test/idempotent-replay.e2e-spec.ts',
   'test/wording.e2e-spec.ts',
+  'test/rate-limit.e2e-spec.ts',
   'test/edge-input.e2e-spec.ts',
   'test/uuid-case.e2e-spec.ts',
   'test/sigterm.e2e-spec.ts',
