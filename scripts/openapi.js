@@ -32,7 +32,7 @@ async function main() {
 
   mkdirSync(path.dirname(typesPath), { recursive: true });
   const cli = path.join(root, 'node_modules', 'openapi-typescript', 'bin', 'cli.js');
-  execFileSync(process.execPath, [cli, documentPath, '--output', typesPath, '--immutable', '--alphabetize'], {
+  execFileSync(process.execPath, [cli, documentPath, '--output', typesPath, '--alphabetize', '--default-non-nullable', 'false'], {
     cwd: root,
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -85,6 +85,11 @@ export class Contract {
   ): void {
     const url = new URL(request.url, 'http://accord.test');
     if (url.pathname.startsWith('/docs')) return;
+    // A CORS preflight is answered by @fastify/cors before any route: it is not an API operation.
+    const preflight = Object.keys(request.headers).some(
+      (name) => name.toLowerCase() === 'access-control-request-method',
+    );
+    if (request.method.toUpperCase() === 'OPTIONS' && preflight) return;
     const operation = this.api.matchOperation({
       method: request.method.toLowerCase(),
       path: url.pathname,

@@ -40,6 +40,7 @@ const RULE_KEYWORDS = [
 const CUSTOM_FORMATS: Record<string, { type: 'string'; format: string }> = {
   isIsoDate: { type: 'string', format: 'date' },
   isInstant: { type: 'string', format: 'date-time' },
+  isUtcInstant: { type: 'string', format: 'date-time' }, // sessions/session.dto.ts
 };
 
 type Schema = Record<string, unknown> & { properties?: Record<string, Schema>; required?: string[]; items?: Schema };
