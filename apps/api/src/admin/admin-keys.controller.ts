@@ -12,6 +12,7 @@ import { ApiKeyError, ApiKeys, LastAdminKeyError, type KeyStatus, type KeyView }
 import { Roles } from '../auth/auth.decorators';
 import { ROLES, type Role } from '../auth/principal';
 import { ApiCommonErrors, ApiProblem } from '../http/api-docs.decorators';
+import { IsInstant } from '../http/dates';
 import { ProblemException } from '../http/problem';
 
 export class CreateKeyDto {
@@ -31,13 +32,12 @@ export class CreateKeyDto {
   party?: string;
 
   @ApiPropertyOptional({
-    format: 'date-time',
     example: '2027-01-31T12:00:00Z',
     description:
       'An instant in the future (with its offset) after which the key is refused; without it, it never expires',
   })
   @IsOptional()
-  @IsString()
+  @IsInstant()
   @MaxLength(40)
   expiresAt?: string;
 }
