@@ -32,10 +32,14 @@ async function main() {
 
   mkdirSync(path.dirname(typesPath), { recursive: true });
   const cli = path.join(root, 'node_modules', 'openapi-typescript', 'bin', 'cli.js');
-  execFileSync(process.execPath, [cli, documentPath, '--output', typesPath, '--alphabetize', '--default-non-nullable', 'false'], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  execFileSync(
+    process.execPath,
+    [cli, documentPath, '--output', typesPath, '--alphabetize', '--default-non-nullable', 'false'],
+    {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   console.log(
     `openapi: ${path.relative(root, documentPath)} (${Object.keys(document.paths).length} paths), ${path.relative(root, typesPath)}`,
   );
