@@ -34,7 +34,17 @@ async function main() {
   const cli = path.join(root, 'node_modules', 'openapi-typescript', 'bin', 'cli.js');
   execFileSync(
     process.execPath,
-    [cli, documentPath, '--output', typesPath, '--alphabetize', '--default-non-nullable', 'false'],
+    [
+      cli,
+      documentPath,
+      '--output',
+      typesPath,
+      '--alphabetize',
+      '--default-non-nullable',
+      'false',
+      '--redocly',
+      path.join(__dirname, 'openapi-typescript.redocly.yaml'),
+    ],
     {
       cwd: root,
       stdio: ['ignore', 'ignore', 'inherit'],

@@ -29,12 +29,16 @@ export class FieldError {
 export class ProblemDetails {
   @ApiProperty({ example: 'https://accord.dev/problems/validation-failed' }) type!: string;
   @ApiProperty({ example: 'Validation failed' }) title!: string;
-  @ApiProperty({ example: 400 }) status!: number;
+  @ApiProperty({ type: 'integer', example: 400 }) status!: number;
   @ApiProperty({ enum: ERROR_CODES }) code!: ErrorCode;
   @ApiPropertyOptional() detail?: string;
   @ApiPropertyOptional({ example: '/commitments/5f0c…/progress' }) instance?: string;
   @ApiPropertyOptional({ type: [FieldError] }) errors?: FieldError[];
-  @ApiPropertyOptional({ description: 'For WRONG_EXPECTED_REVISION: the revision the stream is at' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    nullable: true,
+    description: 'For WRONG_EXPECTED_REVISION and CONFLICT: the revision the stream is at (null: it does not exist)',
+  })
   currentRevision?: number | null;
   [extra: string]: unknown;
 }
