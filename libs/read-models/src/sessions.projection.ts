@@ -10,6 +10,16 @@ import {
   type SessionJournal,
 } from './session-view';
 
+/**
+ * The sessions model keeps a copy of every commitment's title for display. Text a store cannot
+ * hold (U+0000, a lone surrogate: only an event written past the API can carry it) is shown
+ * as U+FFFD here, so that such an event stops the commitments models that own the title (for an
+ * operator to skip, decision 0012) and not the committee's sessions as well.
+ */
+// eslint-disable-next-line no-control-regex -- U+0000 is exactly what it looks for
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const displayable = (text: string): string => text.replace(UNSTORABLE, '\uFFFD');
+
 /** The title a commitment event gives its commitment, when it sets one. */
 export function titleSetBy(event: RecordedEvent): string | undefined {
   const e = recordedAs<CommitmentEvent>(event);
@@ -67,7 +77,7 @@ export const sessionsProjection: Projection = {
     const commitmentId = commitmentIdOf(event.streamId);
     if (commitmentId) {
       const title = titleSetBy(event);
-      if (title !== undefined) rows.put('session_commitments', { id: commitmentId, title });
+      if (title !== undefined) rows.put('session_commitments', { id: commitmentId, title: displayable(title) });
       return;
     }
     const id = sessionIdOf(event.streamId);
