@@ -32,6 +32,14 @@ module.exports = {
       to: { pathNot: ['^libs/(commitments|committee)/src/'], dependencyTypesNot: ['core', 'npm-dev'] },
     },
     {
+      name: 'signed-note-is-a-leaf',
+      severity: 'error',
+      comment:
+        'The signed-note formats (C2SP signed-note, tlog-checkpoint, tlog-cosignature) are a leaf: node:* and their own files, nothing else of ours, specs included (eslint keeps npm packages out: this cruise does not see them).',
+      from: { path: '^libs/signed-note/src/' },
+      to: { pathNot: ['^libs/signed-note/src/'], dependencyTypesNot: ['core'] },
+    },
+    {
       name: 'adapters-import-only-the-port',
       severity: 'error',
       comment: 'A store adapter knows the port (@accord/event-store) and its own driver, nothing else of accord.',

@@ -53,4 +53,19 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The signed-note formats are pure (decision 0025): node:* and their own files only.
+    // dependency-cruiser does not see npm packages (it excludes node_modules), so this rule does.
+    files: ['libs/signed-note/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^(?!node:|\\.{1,2}/)', message: 'libs/signed-note imports node:* and its own files only.' },
+          ],
+        },
+      ],
+    },
+  },
 );
