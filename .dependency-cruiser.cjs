@@ -40,6 +40,14 @@ module.exports = {
       to: { pathNot: ['^libs/signed-note/src/'], dependencyTypesNot: ['core'] },
     },
     {
+      name: 'merkle-is-a-leaf',
+      severity: 'error',
+      comment:
+        'The Merkle tree (RFC 9162 hashing, proofs, compact ranges; decision 0026) is a leaf: node:* and its own files, nothing else of ours, specs included (eslint keeps npm packages out).',
+      from: { path: '^libs/merkle/src/' },
+      to: { pathNot: ['^libs/merkle/src/'], dependencyTypesNot: ['core'] },
+    },
+    {
       name: 'adapters-import-only-the-port',
       severity: 'error',
       comment: 'A store adapter knows the port (@accord/event-store) and its own driver, nothing else of accord.',

@@ -68,4 +68,16 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The Merkle tree is pure too (decision 0026): node:* and its own files only.
+    files: ['libs/merkle/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ regex: '^(?!node:|\\.{1,2}/)', message: 'libs/merkle imports node:* and its own files only.' }],
+        },
+      ],
+    },
+  },
 );
