@@ -11,7 +11,7 @@ import { EVENT_STORE } from '../infrastructure/event-store.module';
 import { ApiCommonErrors, ApiRead } from '../http/api-docs.decorators';
 import { ProblemException } from '../http/problem';
 import { uuid } from '../http/uuid';
-import { CommitmentEventsQueryDto, CommitmentStateQueryDto } from './audit.dto';
+import { StreamEventsQueryDto, CommitmentStateQueryDto } from './audit.dto';
 import { commitmentAt, type CommitmentStateView } from './commitment-at';
 import { DigestService } from './digest.service';
 
@@ -95,7 +95,7 @@ export class AuditController {
   @ApiRead({ type: CommitmentEventPageDto, description: 'A page of the stream', notFound: true })
   async events(
     @Param('id', uuid) id: string,
-    @Query() query: CommitmentEventsQueryDto,
+    @Query() query: StreamEventsQueryDto,
   ): Promise<{ items: RecordedEvent[]; nextCursor: string | null }> {
     if (query.cursor !== undefined && query.fromRevision !== undefined) {
       badCursor(

@@ -23,7 +23,8 @@ export class CommitmentStateQueryDto {
   asOf?: string;
 }
 
-export class CommitmentEventsQueryDto {
+/** The query of a stream's events: the first page from `fromRevision`, the next ones by `cursor`. */
+export class StreamEventsQueryDto {
   @ApiPropertyOptional({
     default: 0,
     description: 'The first page starts at this revision; not with cursor, which carries where the next page starts',
@@ -42,7 +43,7 @@ export class CommitmentEventsQueryDto {
   @Max(1000)
   limit?: number;
 
-  @ApiPropertyOptional({ description: "The nextCursor of the previous page of this commitment's events" })
+  @ApiPropertyOptional({ description: "The nextCursor of the previous page of the same stream's events" })
   @IsOptional()
   @IsString()
   @MaxLength(CURSOR_MAX_LENGTH)

@@ -13,7 +13,8 @@ import { agreementAt } from './agreement-at';
 import { CommitmentStateQueryDto } from './audit.dto';
 import { sessionAt } from './session-at';
 import { cutoffOf } from './stream-at';
-import { AgreementEventPageDto, SessionEventPageDto, streamEvents, StreamEventsQueryDto } from './stream-events';
+import { StreamEventsQueryDto } from './audit.dto';
+import { AgreementEventPageDto, SessionEventPageDto, streamEvents } from './stream-events';
 
 const STATE =
   'Replayed from the stream, not read from a read model: with `?revision=N` up to and including that revision, ' +

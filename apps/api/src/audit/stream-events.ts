@@ -1,40 +1,11 @@
 import { agreementEventTypes } from '@accord/commitments';
 import { sessionEventTypes } from '@accord/committee';
 import type { EventStore, RecordedEvent } from '@accord/event-store';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
 import { CommitmentEventMetadataDto } from '../commitments/commitment-event.dto';
-import { CURSOR_MAX_LENGTH } from '../commitments/commitment-query.dto';
 import { badCursor, decodeCursor, encodeCursor } from '../commitments/page-cursor';
 import { ProblemException } from '../http/problem';
-
-/** The query of a stream's events: the first page from `fromRevision`, the next ones by `cursor`. */
-export class StreamEventsQueryDto {
-  @ApiPropertyOptional({
-    default: 0,
-    description: 'The first page starts at this revision; not with cursor, which carries where the next page starts',
-  })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  fromRevision?: number;
-
-  @ApiPropertyOptional({ default: 100, description: 'Events a page' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'The nextCursor of the previous page of the same stream' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(CURSOR_MAX_LENGTH)
-  cursor?: string;
-}
+import type { StreamEventsQueryDto } from './audit.dto';
 
 /**
  * An event as the store holds it, with the metadata and hash chain every command writes
