@@ -1,3 +1,5 @@
+import { headPosition } from '@accord/event-store';
+import { Workers } from '../apps/api/src/workers/workers.module';
 import { ADMIN_KEY, MOROCCO_QATAR, startTestApp, TestApp } from './support/test-app';
 
 /**
@@ -14,13 +16,13 @@ describe('the API through the client generated from its OpenAPI document', () =>
   });
   afterAll(() => t.close());
 
-  /** Reads until `done` holds of the answer (the process manager applies decisions asynchronously). */
-  async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      const value = await read();
-      if (done(value) || attempt === 200) return value;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+  /**
+   * The position after which the commitments read model shows what the process manager did
+   * with everything up to `position` (it applies decisions asynchronously, as a new event).
+   */
+  async function settled(position: number): Promise<number> {
+    expect(await t.app.get(Workers).processManager.waitFor(position)).toBe(true);
+    return headPosition(t.store);
   }
 
   it('runs an agreement, a commitment and two committee sessions end to end, and reads every view of them', async () => {
@@ -107,10 +109,10 @@ describe('the API through the client generated from its OpenAPI document', () =>
       return { sessionId, position: closed.data!.position };
     };
     const review = await session('review', 'approve');
-    const approved = await eventually(
-      () => ma.GET('/commitments/{id}', { params: path }),
-      ({ data }) => data?.status === 'approved',
-    );
+    const approved = await ma.GET('/commitments/{id}', {
+      params: { ...path, query: { after: await settled(review.position) } },
+    });
+    expect(approved.data!.status).toBe('approved');
     expect(approved.data!.review).toMatchObject({ decision: 'approved' });
 
     const view = await auditor.GET('/sessions/{id}', {
@@ -140,11 +142,11 @@ describe('the API through the client generated from its OpenAPI document', () =>
       body: { summary: 'The unit is operational.', evidence },
     });
     expect(complete.error).toBeUndefined();
-    await session('evaluation', 'achieved');
-    await eventually(
-      () => ma.GET('/commitments/{id}', { params: path }),
-      ({ data }) => data?.status === 'evaluated',
-    );
+    const evaluation = await session('evaluation', 'achieved');
+    const evaluated = await ma.GET('/commitments/{id}', {
+      params: { ...path, query: { after: await settled(evaluation.position) } },
+    });
+    expect(evaluated.data!.status).toBe('evaluated');
     const closed = await secretariat.POST('/commitments/{id}/close', { params: path, body: { note: 'Done.' } });
     expect(closed.data!.events.map((e) => e.type)).toEqual(['CommitmentClosed']);
 
