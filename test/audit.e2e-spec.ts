@@ -11,6 +11,7 @@ import { SqliteEventStore } from '@accord/event-store-sqlite';
 import Database from 'better-sqlite3';
 import { Workers } from '../apps/api/src/workers/workers.module';
 import { ADMIN_KEY, MOROCCO_QATAR, startTestApp, type TestApp } from './support/test-app';
+import { fakeDate } from './support/fake-date';
 
 const run = promisify(execFile);
 const ACCORD = join(__dirname, '..', 'bin', 'accord.js');
@@ -25,43 +26,6 @@ async function accord(args: string[], env: Record<string, string> = {}) {
     return { code, stdout, stderr };
   }
 }
-
-/**
- * Fakes Date only (timers stay real), so that every instant the app reads (the command's
- * now, the deadline watcher's today) comes from the test, and moves forwards only.
- */
-const time = {
-  start(iso: string): void {
-    jest.useFakeTimers({
-      doNotFake: [
-        'hrtime',
-        'nextTick',
-        'performance',
-        'queueMicrotask',
-        'requestAnimationFrame',
-        'cancelAnimationFrame',
-        'requestIdleCallback',
-        'cancelIdleCallback',
-        'setImmediate',
-        'clearImmediate',
-        'setInterval',
-        'clearInterval',
-        'setTimeout',
-        'clearTimeout',
-      ],
-      now: Date.parse(iso),
-    });
-  },
-  advance(minutes = 7): void {
-    jest.setSystemTime(Date.now() + minutes * 60_000);
-  },
-  set(iso: string): void {
-    jest.setSystemTime(Date.parse(iso));
-  },
-  stop(): void {
-    jest.useRealTimers();
-  },
-};
 
 /** The SQLite store's table, opened beside the store: what someone with the file could do. */
 function sqliteTable(file: string): EventTable & { close(): void } {
@@ -124,7 +88,7 @@ describe('auditors over HTTP', () => {
   let agreementId: string;
 
   beforeAll(async () => {
-    time.start('2027-01-04T09:00:00Z');
+    fakeDate.start('2027-01-04T09:00:00Z');
     t = await startTestApp();
     workers = t.app.get(Workers);
     secretariat = await t.createKey('secretariat');
@@ -132,19 +96,19 @@ describe('auditors over HTTP', () => {
     maDelegate = await t.createKey('delegate', 'MA');
     qaDelegate = await t.createKey('delegate', 'QA');
     auditor = await t.createKey('auditor');
-    time.advance();
+    fakeDate.advance();
     agreementId = (await t.post('/agreements', MOROCCO_QATAR, secretariat)).json().id;
   });
   afterAll(async () => {
     await t.close();
-    time.stop();
+    fakeDate.stop();
   });
 
   const get = (url: string, key = auditor) => t.request({ method: 'GET', url, key });
 
   /** Sends a command at a later instant, expects success, and waits for the process manager. */
   async function ok(url: string, body: unknown, key: string, status = 200) {
-    time.advance();
+    fakeDate.advance();
     const response = await t.post(url, body, key);
     if (response.statusCode !== status) throw new Error(`${url}: ${response.statusCode} ${response.body}`);
     const json = response.json();
@@ -209,7 +173,7 @@ describe('auditors over HTTP', () => {
     await record();
     await ok(`/commitments/${id}/progress`, { percent: 40, narrative: 'Lab equipped' }, ma);
     await record();
-    time.set('2027-07-02T08:00:00Z');
+    fakeDate.set('2027-07-02T08:00:00Z');
     const head = (await t.log()).at(-1)!.position;
     expect(await workers.projections.waitFor('commitments', head)).toBe(true);
     expect(await workers.deadlines.tick()).toBe(1);
