@@ -4,15 +4,17 @@ export * from './sessions.projection';
 export * from './session-view';
 export * from './agreements.projection';
 
+import { logTreeProjection } from '@accord/log-tree';
 import { agreementsProjection } from './agreements.projection';
 import { commitmentHistoryProjection } from './commitment-history.projection';
 import { commitmentsProjection } from './commitments.projection';
 import { sessionsProjection } from './sessions.projection';
 
-/** Every read model accord keeps. */
+/** Every read model accord keeps, and the log's Merkle tree (@accord/log-tree), grown the same way. */
 export const allProjections = [
   agreementsProjection,
   commitmentsProjection,
   commitmentHistoryProjection,
   sessionsProjection,
+  logTreeProjection,
 ] as const;
