@@ -57,6 +57,10 @@ export async function startTestApp(
     idempotencyLeaseMs?: number;
     corsOrigins?: string[];
     rateLimit?: Parameters<typeof createApp>[0]['rateLimit'];
+    /** Checkpoints every so many events (never, by default: specs make them with POST /audit/checkpoints). */
+    checkpointEvery?: number;
+    checkpointIntervalMs?: number;
+    logKey?: string;
   } = {},
 ): Promise<TestApp> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'accord-e2e-'));
@@ -76,6 +80,9 @@ export async function startTestApp(
       idempotencyLeaseMs: options.idempotencyLeaseMs ?? 5_000,
       corsOrigins: options.corsOrigins ?? [],
       rateLimit: options.rateLimit,
+      logKey: options.logKey,
+      checkpointEvery: options.checkpointEvery ?? 10_000_000,
+      checkpointIntervalMs: options.checkpointIntervalMs ?? 86_400_000,
     },
     { logger: false, clock: options.clock },
   );

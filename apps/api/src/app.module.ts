@@ -5,6 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AdminModule } from './admin/admin.module';
 import { AgreementsModule } from './agreements/agreements.module';
 import { AuditModule } from './audit/audit.module';
+import { LogModule } from './audit/log.module';
 import { AuthModule } from './auth/auth.module';
 import { CommitmentsModule } from './commitments/commitments.module';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
@@ -56,6 +57,7 @@ export class AppModule {
         CommitmentsModule,
         SessionsModule,
         AuditModule,
+        LogModule,
         AdminModule,
       ],
       providers: [

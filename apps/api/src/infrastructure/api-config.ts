@@ -24,6 +24,12 @@ export interface ApiConfig {
   readonly corsOrigins: readonly string[];
   /** ACCORD_RATE_LIMIT: each API key's budget of requests (each IP's, without a valid key); absent: no limit. */
   readonly rateLimit?: RateLimit;
+  /** ACCORD_LOG_KEY: the operator's checkpoint signing key; without it a first start generates one and keeps it in the database. */
+  readonly logKey: string | undefined;
+  /** ACCORD_CHECKPOINT_EVERY: a checkpoint is signed once the tree has grown this many events past the last one. */
+  readonly checkpointEvery: number;
+  /** ACCORD_CHECKPOINT_INTERVAL_MS: and at least this often while the tree grows. */
+  readonly checkpointIntervalMs: number;
 }
 
 /** A budget of `max` requests per window of `windowMs`, for each API key (and each IP without one). */
@@ -122,6 +128,18 @@ export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     }
   }
   const rateLimit = parseRateLimit(env.ACCORD_RATE_LIMIT);
+  const checkpointEvery = env.ACCORD_CHECKPOINT_EVERY ? Number(env.ACCORD_CHECKPOINT_EVERY) : 1_000;
+  if (!Number.isInteger(checkpointEvery) || checkpointEvery < 1 || checkpointEvery > 10_000_000) {
+    throw new ConfigError(
+      `ACCORD_CHECKPOINT_EVERY must be an integer from 1 to 10000000 (events), not "${env.ACCORD_CHECKPOINT_EVERY}"`,
+    );
+  }
+  const checkpointIntervalMs = env.ACCORD_CHECKPOINT_INTERVAL_MS ? Number(env.ACCORD_CHECKPOINT_INTERVAL_MS) : 60_000;
+  if (!Number.isInteger(checkpointIntervalMs) || checkpointIntervalMs < 100 || checkpointIntervalMs > 86_400_000) {
+    throw new ConfigError(
+      `ACCORD_CHECKPOINT_INTERVAL_MS must be an integer from 100 to 86400000, not "${env.ACCORD_CHECKPOINT_INTERVAL_MS}"`,
+    );
+  }
   return {
     storeUrl: env.ACCORD_STORE || DEFAULT_STORE_URL,
     port,
@@ -136,6 +154,9 @@ export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     idempotencyLeaseMs,
     corsOrigins,
     ...(rateLimit ? { rateLimit } : {}),
+    logKey: env.ACCORD_LOG_KEY || undefined,
+    checkpointEvery,
+    checkpointIntervalMs,
   };
 }
 
