@@ -1,5 +1,6 @@
 import { formatCheckpoint, signNote, addSignatureLines, type NoteSigner } from '@accord/signed-note';
 import type { SqlDb, SqlRunner } from '@accord/sql';
+import { CompactRange, sameHash } from '@accord/merkle';
 import { fromHex, toHex } from './leaf';
 import type { TreeHead } from './sql-log-tree';
 
@@ -12,6 +13,11 @@ export interface StoredCheckpoint {
   /** The signed note, as the operator signed it (no cosignatures). */
   readonly note: string;
   readonly createdAt: string;
+  /**
+   * The tree's right edge at that size (CompactRange encoding), when it was kept: its subtrees
+   * fold to the signed root, so each is as good as signed, and verify narrows a rewrite with them.
+   */
+  readonly edge?: CompactRange;
 }
 
 /** A witness's cosignature line over one checkpoint, as received and verified. */
@@ -34,7 +40,8 @@ const TABLES = `CREATE TABLE IF NOT EXISTS audit_checkpoints (
   root_hash TEXT NOT NULL,
   position BIGINT NOT NULL,
   note TEXT NOT NULL,
-  created_at TEXT NOT NULL
+  created_at TEXT NOT NULL,
+  edge TEXT
 );
 CREATE TABLE IF NOT EXISTS audit_cosignatures (
   tree_size BIGINT NOT NULL,
@@ -53,6 +60,7 @@ interface CheckpointRow {
   position: number | string;
   note: string;
   created_at: string;
+  edge: string | null;
 }
 
 interface CosignatureRow {
@@ -71,6 +79,7 @@ const checkpointOf = (row: CheckpointRow): StoredCheckpoint => ({
   position: Number(row.position),
   note: row.note,
   createdAt: row.created_at,
+  ...(row.edge ? { edge: CompactRange.decode(fromHex(row.edge)) } : {}),
 });
 
 const cosignatureOf = (row: CosignatureRow): StoredCosignature => ({
@@ -83,7 +92,7 @@ const cosignatureOf = (row: CosignatureRow): StoredCosignature => ({
   receivedAt: row.received_at,
 });
 
-const COLUMNS = 'tree_size, root_hash, position, note, created_at';
+const COLUMNS = 'tree_size, root_hash, position, note, created_at, edge';
 
 /**
  * The checkpoints the operator signed, each kept for good (never rebuilt: they are what a
@@ -110,8 +119,17 @@ export class CheckpointStore {
     const text = formatCheckpoint({ origin, size: head.size, rootHash: head.root, extensions: [] });
     const note = signNote(text, [signer]);
     await this.db.execute(
-      `INSERT INTO audit_checkpoints (${COLUMNS}) VALUES (?, ?, ?, ?, ?) ON CONFLICT (tree_size) DO NOTHING`,
-      [head.size, toHex(head.root), head.position, note, now.toISOString()],
+      `INSERT INTO audit_checkpoints (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tree_size) DO NOTHING`,
+      [
+        head.size,
+        toHex(head.root),
+        head.position,
+        note,
+        now.toISOString(),
+        head.range && head.range.size === head.size && sameHash(head.range.root(), head.root)
+          ? toHex(head.range.encode())
+          : null,
+      ],
     );
     return (await this.get(head.size))!;
   }

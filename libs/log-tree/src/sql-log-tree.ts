@@ -1,4 +1,5 @@
 import {
+  CompactRange,
   consistencyProof,
   emptyTreeRoot,
   inclusionProof,
@@ -17,6 +18,8 @@ export interface TreeHead {
   readonly root: Uint8Array;
   /** The log position of leaf size − 1 (0 for the empty tree). */
   readonly position: number;
+  /** The right edge: one perfect subtree per set bit of size, which fold to the root. */
+  readonly range?: CompactRange;
 }
 
 /** Where an event is in the tree. */
@@ -81,7 +84,7 @@ export class SqlLogTree implements NodeReader {
     const range = rangeOfHead(row);
     if (range.size !== Number(row.size))
       throw new Error(`the tree's head says ${row.size} leaves, its range ${range.size}`);
-    return { size: range.size, root: range.root(), position: Number(row.position) };
+    return { size: range.size, root: range.root(), position: Number(row.position), range };
   }
 
   async getNodes(ids: readonly NodeId[]): Promise<readonly Uint8Array[]> {

@@ -238,7 +238,7 @@ function meta(): Record<string, unknown> {
   return { commandId: id, correlationId: id, causationId: id, actor, occurredAt: new Date(clock).toISOString() };
 }
 
-function progress(streamId: string, percent: number): NewEvent {
+export function progress(streamId: string, percent: number): NewEvent {
   return {
     id: randomUUID(),
     type: 'ProgressReported',
@@ -247,7 +247,7 @@ function progress(streamId: string, percent: number): NewEvent {
   };
 }
 
-async function append(store: EventStore, streamId: string, nextRevision: number, events: NewEvent[]) {
+export async function append(store: EventStore, streamId: string, nextRevision: number, events: NewEvent[]) {
   const existing = await store.readStream(streamId);
   await store.append(streamId, chainEvents(streamId, nextRevision, lastHashOf(existing), events), {
     expectedRevision: nextRevision === 0 ? 'no_stream' : nextRevision - 1,
@@ -255,7 +255,7 @@ async function append(store: EventStore, streamId: string, nextRevision: number,
 }
 
 /** An agreement and three commitments with five events each, interleaved in the global log. */
-async function seed(store: EventStore): Promise<RecordedEvent[]> {
+export async function seed(store: EventStore): Promise<RecordedEvent[]> {
   const agreementId = randomUUID();
   await append(store, `agreement-${agreementId}`, 0, [
     {
