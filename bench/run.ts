@@ -36,10 +36,13 @@ import { locksScenario } from './scenarios/locks';
 import { peerScenario } from './scenarios/peer';
 import { postgresScenarios } from './scenarios/postgres';
 import { sqliteScenarios } from './scenarios/sqlite';
+import { logTreeCost } from './scenarios/log-tree';
 
 const QUICK = process.argv.includes('--quick');
 const SKIP_PG = process.argv.includes('--no-postgres');
 const HTTP_SETUP = process.argv.includes('--http-setup');
+/** `--only tree`: scenario 8 alone (the transparency log's cost), for working on it. */
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const CONFIG = benchConfig(QUICK);
 
 const began = performance.now();
@@ -87,14 +90,19 @@ async function main(): Promise<void> {
     add,
   });
   try {
-    // 7. The limits first, while nothing else of ours runs.
-    const limits = await limitsScenario(bench);
-    // 1-5, on each store: an empty store and one of 10k events, then the large log.
-    const large = await sqliteScenarios(bench, limits.ceiling?.okPerSecond);
-    await postgresScenarios(bench, large, limits.ceiling?.okPerSecond);
-    await locksScenario(bench);
-    // 6, and the rest of 7 from its figures.
-    await peerScenario(bench, limits);
+    if (ONLY === 'tree') await logTreeCost(bench);
+    else {
+      // 7. The limits first, while nothing else of ours runs.
+      const limits = await limitsScenario(bench);
+      // 1-5, on each store: an empty store and one of 10k events, then the large log.
+      const large = await sqliteScenarios(bench, limits.ceiling?.okPerSecond);
+      await postgresScenarios(bench, large, limits.ceiling?.okPerSecond);
+      await locksScenario(bench);
+      // 8. What the transparency log costs the command path.
+      await logTreeCost(bench);
+      // 6, and the rest of 7 from its figures.
+      await peerScenario(bench, limits);
+    }
   } finally {
     const { schemas } = bench;
     if (schemas.length > 0)
@@ -112,7 +120,7 @@ function writeResults(machineAtStart: Machine, postgres: string | undefined, ski
   const at = new Date().toISOString();
   const results = join(DIST, '..', 'bench', 'results');
   mkdirSync(results, { recursive: true });
-  const out = join(results, `${at.replace(/[:.]/g, '-')}${QUICK ? '-quick' : ''}.json`);
+  const out = join(results, `${at.replace(/[:.]/g, '-')}${QUICK ? '-quick' : ''}${ONLY ? `-only-${ONLY}` : ''}.json`);
   const seconds = Math.round((performance.now() - began) / 1000);
   const summary = {
     at,

@@ -47,10 +47,11 @@ export async function commandLoad(
   url: string,
   initial: Prepared,
   after?: (api: ServerProcess, keys: Keys) => Promise<void>,
+  script?: string,
 ): Promise<LoadResult> {
   const { config, say } = bench;
   let prepared = initial;
-  const api = await startApi(url, ADMIN_KEY);
+  const api = await startApi(url, ADMIN_KEY, {}, script);
   try {
     let keys = await keysFor(api);
     if (prepared.commitmentIds.length === 0) {

@@ -23,6 +23,7 @@ export const SCENARIO = {
   verify: '5 audit verify',
   peer: '6 peer',
   limits: '7 limits',
+  tree: '8 transparency log',
 };
 
 export const size = (n: number) =>

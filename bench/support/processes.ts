@@ -8,6 +8,8 @@ import { createInterface } from 'node:readline';
 /** dist/ of the build this runs from (bench/support → dist). */
 export const DIST = join(__dirname, '..', '..');
 export const API_MAIN = join(DIST, 'apps', 'api', 'src', 'main.js');
+/** The same API with every read model but the log tree (bench/support/api-without-tree.ts). */
+export const API_WITHOUT_TREE = join(DIST, 'bench', 'support', 'api-without-tree.js');
 
 /** A process's resident set, as /proc says: now (VmRSS) and its peak so far (VmHWM), in MiB. */
 export function memoryOf(pid: number): { rss: number; hwm: number } | undefined {
@@ -123,8 +125,9 @@ export function startApi(
   storeUrl: string,
   adminKey: string,
   extraEnv: Record<string, string> = {},
+  script = API_MAIN,
 ): Promise<ServerProcess> {
-  return startServer(API_MAIN, {
+  return startServer(script, {
     ACCORD_STORE: storeUrl,
     ACCORD_ADMIN_KEY: adminKey,
     ACCORD_WORKERS: 'on',

@@ -20,10 +20,14 @@ import { StateModule } from './infrastructure/state/state.module';
 import { PipelineModule } from './pipeline/pipeline.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { WorkersModule } from './workers/workers.module';
+import { PROJECTION_SET } from './workers/workers.tokens';
+import type { Projection } from '@accord/projection-runner';
 
 export interface AppOverrides {
   /** Tests move time by hand. */
   readonly clock?: Clock;
+  /** The projections the workers run (all read models and the log tree by default); the bench measures the tree's cost by leaving it out. */
+  readonly projections?: readonly Projection[];
 }
 
 @Global()
@@ -62,10 +66,11 @@ export class AppModule {
       ],
       providers: [
         { provide: CLOCK, useValue: overrides.clock ?? systemClock },
+        ...(overrides.projections ? [{ provide: PROJECTION_SET, useValue: overrides.projections }] : []),
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
       ],
-      exports: [CLOCK],
+      exports: [CLOCK, ...(overrides.projections ? [PROJECTION_SET] : [])],
     };
   }
 }

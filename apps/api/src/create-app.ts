@@ -140,7 +140,7 @@ export async function createApp(
   acceptJsonBodiesOnly(fastify);
   trackRoutes(fastify);
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, { clock: options.clock }),
+    AppModule.forRoot(config, { clock: options.clock, projections: options.projections }),
     adapter,
     {
       // Nest's own parsers would take application/x-www-form-urlencoded too.

@@ -14,3 +14,5 @@ export { createValidationPipe } from './http/validation.pipe';
 export type { ApiKeyRecord, ApiStateStore } from './infrastructure/state/api-state.port';
 export { openApiState } from './infrastructure/state/open-api-state';
 export { eventIdFor } from './pipeline/command-runner';
+export { serve } from './serve';
+export { readApiConfig } from './infrastructure/api-config';
