@@ -14,11 +14,11 @@ import {
 } from '@accord/event-store-postgres/testing/postgres-test-database';
 import { CompactRange, leafHash, verifyConsistency, verifyInclusion } from '@accord/merkle';
 import { ProjectionRunner } from '@accord/projection-runner';
-import { openCheckpoint, parseVerifierKey } from '@accord/signed-note';
+import { generateKey, openCheckpoint, parseVerifierKey } from '@accord/signed-note';
 import { PostgresDb, SqliteDb, type SqlDb } from '@accord/sql';
 import { CheckpointStore } from './checkpoint-store';
 import { eventLeafHash, eventLeafInput } from './leaf';
-import { openLogIdentity } from './log-identity';
+import { LogKeyError, logVerifierKeys, openLogIdentity } from './log-identity';
 import { SqlLogTree } from './sql-log-tree';
 import { LOG_TREE, logTreeProjection } from './tree.projection';
 
@@ -142,6 +142,39 @@ function treeSuite(name: string, open: () => Promise<Setup>) {
     });
   });
 }
+
+describe('the log key', () => {
+  let dir: string;
+  let db: SqliteDb;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'accord-log-key-'));
+    db = new SqliteDb(join(dir, 'accord.db'));
+  });
+  afterEach(async () => {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("takes ACCORD_LOG_KEY for its log, keeps only its verifier key, and refuses another log's key or none", async () => {
+    const logId = randomUUID();
+    const key = generateKey(`accord.dev/log/${logId}`);
+    const given = await openLogIdentity(db, key.signerKey);
+    expect(given).toMatchObject({ logId, source: 'configuration', generated: false, verifierKey: key.verifierKey });
+    const [row] = await db.query<{ signer_key: string | null }>('SELECT signer_key FROM audit_log');
+    expect(row.signer_key).toBeNull();
+    // Another log's key, a key of another form, and no key at all are refused with the reason.
+    await expect(openLogIdentity(db, generateKey(`accord.dev/log/${randomUUID()}`).signerKey)).rejects.toThrow(
+      new RegExp(`this database holds the log ${logId}`),
+    );
+    await expect(openLogIdentity(db, generateKey('example.com/log').signerKey)).rejects.toThrow(LogKeyError);
+    await expect(openLogIdentity(db, 'PRIVATE+KEY+nonsense')).rejects.toThrow(/not a signer key/);
+    await expect(openLogIdentity(db)).rejects.toThrow(/was given by ACCORD_LOG_KEY and is not kept here/);
+    // A rotated key for the same log signs from now on; both stay listed.
+    const rotated = generateKey(`accord.dev/log/${logId}`);
+    expect((await openLogIdentity(db, rotated.signerKey)).verifierKey).toBe(rotated.verifierKey);
+    expect((await logVerifierKeys(db)).sort()).toEqual([key.verifierKey, rotated.verifierKey].sort());
+  });
+});
 
 treeSuite('SQLite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'accord-tree-'));
