@@ -1,4 +1,5 @@
-import { describeTamperCases, type RawEventRow } from '@accord/audit/testing/tamper.suite';
+import { describeEveryBrokenLink } from '@accord/audit/testing/broken-links.suite';
+import { describeTamperCases, type RawEventRow, type StoreWithTable } from '@accord/audit/testing/tamper.suite';
 import { PostgresEventStore } from '@accord/event-store-postgres';
 import {
   describeWithPostgres,
@@ -10,7 +11,7 @@ import { Client } from 'pg';
 
 /** The tamper cases on PostgreSQL: each test in its own schema, dropped afterwards. */
 describeWithPostgres('audit on PostgreSQL', () => {
-  describeTamperCases('PostgreSQL', async () => {
+  const open = async (): Promise<StoreWithTable> => {
     const schema = testSchemaName();
     const store = await PostgresEventStore.open(TEST_PG_URL, { schema });
     const client = new Client({ connectionString: TEST_PG_URL });
@@ -57,5 +58,7 @@ describeWithPostgres('audit on PostgreSQL', () => {
         await dropTestSchema(schema);
       },
     };
-  });
+  };
+  describeTamperCases('PostgreSQL', open);
+  describeEveryBrokenLink('PostgreSQL', open);
 });

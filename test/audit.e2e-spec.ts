@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { computeEventHash, digestLog, GENESIS_HASH } from '@accord/audit';
+import { describeEveryBrokenLink } from '@accord/audit/testing/broken-links.suite';
 import { describeTamperCases, type EventTable, type RawEventRow } from '@accord/audit/testing/tamper.suite';
 import type { RecordedEvent } from '@accord/event-store';
 import { SqliteEventStore } from '@accord/event-store-sqlite';
@@ -60,7 +61,7 @@ function sqliteTable(file: string): EventTable & { close(): void } {
   };
 }
 
-describeTamperCases('SQLite', async () => {
+async function openSqlite() {
   const dir = mkdtempSync(join(tmpdir(), 'accord-tamper-'));
   const file = join(dir, 'accord.db');
   const store = await SqliteEventStore.open(file);
@@ -75,7 +76,10 @@ describeTamperCases('SQLite', async () => {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-});
+}
+
+describeTamperCases('SQLite', openSqlite);
+describeEveryBrokenLink('SQLite', openSqlite);
 
 describe('auditors over HTTP', () => {
   let t: TestApp;
@@ -261,16 +265,17 @@ describe('auditors over HTTP', () => {
     ).id;
     for (let i = 0; i < 4; i++) await ok(`/commitments/${id}/revise`, { title: `Border data exchange ${i}` }, ma);
     const all = await t.store.readStream(`commitment-${id}`);
+    const served = (events: RecordedEvent[]) => JSON.parse(JSON.stringify(events)) as RecordedEvent[];
     const page = await get(`/commitments/${id}/events?fromRevision=1&limit=3`);
     expect(page.statusCode).toBe(200);
-    expect(page.json()).toEqual({ items: JSON.parse(JSON.stringify(all.slice(1, 4))), nextCursor: expect.any(String) });
+    expect(page.json()).toEqual({ items: served(all.slice(1, 4)), nextCursor: expect.any(String) });
     for (const event of page.json().items as RecordedEvent[]) {
       expect(event.metadata.hash).toBe(computeEventHash(event));
     }
     expect(page.json().items[0].metadata.prevHash).toBe(all[0].metadata.hash);
     // The cursor goes on where fromRevision left off: revision 4, the last.
     const next = await get(`/commitments/${id}/events?limit=3&cursor=${page.json().nextCursor}`);
-    expect(next.json()).toEqual({ items: JSON.parse(JSON.stringify(all.slice(4))), nextCursor: null });
+    expect(next.json()).toEqual({ items: served(all.slice(4)), nextCursor: null });
     expect((await get(`/commitments/${id}/events?fromRevision=5`)).json()).toEqual({ items: [], nextCursor: null });
     expect((await get(`/commitments/${id}/events?fromRevision=4`)).json().nextCursor).toBeNull();
 
@@ -288,7 +293,7 @@ describe('auditors over HTTP', () => {
         cursor = body.nextCursor;
         pages++;
       } while (cursor);
-      expect(seen).toEqual(JSON.parse(JSON.stringify(all)));
+      expect(seen).toEqual(served(all));
       expect(pages).toBe(Math.ceil(all.length / limit));
     }
 
@@ -434,7 +439,7 @@ describe('npx accord audit', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('verifies a log written by the API, proves it extends a saved digest, and names the first broken link', async () => {
+  it('verifies a log written by the API, proves it extends a saved digest, and lists every broken link', async () => {
     const t = await startTestApp({ dir });
     const secretariat = await t.createKey('secretariat');
     const ma = await t.createKey('integration', 'MA');
@@ -495,27 +500,65 @@ describe('npx accord audit', () => {
     expect(rewritten.code).toBe(3);
     expect(rewritten.stdout).toMatch(/^BROKEN at position \d+, commitment-[\w-]+ revision \d+: digest-mismatch/);
 
-    // One byte of commitment 4's proposal.
+    // One byte of commitment 4's proposal, and one of commitment 1's revision: two findings, in log order.
     const target = log.find((e) => e.streamId === `commitment-${ids[4]}` && e.revision === 0)!;
     const row = await table.row(target.position);
     await table.update(target.position, { data: row.data.replace('Commitment 4', 'Commitment 5') });
+    const revised = log.find((e) => e.streamId === `commitment-${ids[1]}` && e.revision === 1)!;
+    const revisedRow = await table.row(revised.position);
+    await table.update(revised.position, {
+      data: revisedRow.data.replace('Commitment 1, revised', 'Commitment 1, revisee'),
+    });
     table.close();
     const broken = await accord(['audit', 'verify', '--json'], env);
     expect(broken.code).toBe(3);
-    expect(JSON.parse(broken.stdout)).toMatchObject({
-      intact: false,
-      brokenLink: {
+    const findings = [
+      {
+        problem: 'hash-mismatch',
+        streamId: revised.streamId,
+        revision: 1,
+        position: revised.position,
+        found: revised.metadata.hash,
+      },
+      {
         problem: 'hash-mismatch',
         streamId: target.streamId,
         revision: 0,
         position: target.position,
         found: target.metadata.hash,
       },
+    ];
+    expect(JSON.parse(broken.stdout)).toMatchObject({
+      intact: false,
+      events: log.length,
+      brokenLink: findings[0],
+      brokenLinks: findings,
+      brokenLinkCount: 2,
     });
+    const inThread = await accord(['audit', 'verify', '--json', '--workers', '0'], env);
+    expect(JSON.parse(inThread.stdout)).toMatchObject({ brokenLinks: findings, brokenLinkCount: 2 });
     const human = await accord(['audit', 'verify'], env);
-    expect(human.stdout).toContain(
+    expect(human.code).toBe(3);
+    const lines = human.stdout.split('\n').filter((line) => line.startsWith('BROKEN'));
+    expect(lines).toEqual([
+      `BROKEN at position ${revised.position}, ${revised.streamId} revision 1: hash-mismatch`,
       `BROKEN at position ${target.position}, ${target.streamId} revision 0: hash-mismatch`,
-    );
+    ]);
+    expect(human.stdout).toContain(`2 broken links in ${log.length} events in ${1 + ids.length} streams verified in`);
+    // With the saved digest as well: the digest mismatch comes after the two events, at the end of what it witnessed.
+    const all = JSON.parse((await accord(['audit', 'verify', '--json', '--digest', digestFile], env)).stdout);
+    expect(all.brokenLinks.map((l: { problem: string }) => l.problem)).toEqual([
+      'hash-mismatch',
+      'hash-mismatch',
+      'digest-mismatch',
+    ]);
+
+    // The digest the CLI prints is over the recomputed hashes, and it says the log is not what its hashes say.
+    const recomputed = await accord(['audit', 'digest'], env);
+    expect(recomputed.code).toBe(0);
+    expect(JSON.parse(recomputed.stdout)).toEqual(all.digest);
+    expect(JSON.parse(recomputed.stdout).digest).not.toBe(JSON.parse(served).digest);
+    expect(recomputed.stderr).toContain('2 events of the log are not what their hashes say');
 
     expect((await accord(['audit', 'verify', '--digest', join(dir, 'nope.json')], env)).code).toBe(2);
     writeFileSync(join(dir, 'bad.json'), '{"position":1}');

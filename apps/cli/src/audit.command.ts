@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import {
-  digestLog,
+  BROKEN_LINKS_LISTED,
+  digestLogRecomputed,
   findHeadPosition,
   InvalidDigestError,
   parseLogDigest,
@@ -15,6 +16,7 @@ import { plural } from '@accord/commitments';
 import type { EventStore } from '@accord/event-store';
 import { DEFAULT_STORE_URL, openEventStore, parseStoreUrl } from '@accord/store-factory';
 import { Command } from 'commander';
+import { addTreeCommands } from './audit-tree.commands';
 import { CliError } from './keys.command';
 import { progressBar } from './progress';
 
@@ -30,7 +32,7 @@ export function auditCommand(): Command {
   audit
     .command('verify')
     .description(
-      "recompute every hash, check each stream's chain and revisions and the global order, and report the first broken link",
+      "recompute every hash, check each stream's chain and revisions and the global order, and report every broken link",
     )
     .option(...storeOption)
     .option('--digest <file>', 'a digest saved earlier ({position, count, digest}): the log must still extend it')
@@ -43,7 +45,7 @@ export function auditCommand(): Command {
     .option('--json', 'print the report as JSON')
     .addHelpText(
       'after',
-      `\nExit status: 0 intact, ${BROKEN_LOG_EXIT_CODE} broken (the first broken link is printed), 2 usage error, 1 failure.`,
+      `\nExit status: 0 intact, ${BROKEN_LOG_EXIT_CODE} broken (every broken link is counted and the first ${number(BROKEN_LINKS_LISTED)} printed), 2 usage error, 1 failure.`,
     )
     .action(async (options: { store?: string; digest?: string; workers: number; json?: boolean }) => {
       const saved = options.digest === undefined ? undefined : readDigestFile(options.digest);
@@ -71,13 +73,24 @@ export function auditCommand(): Command {
 
   audit
     .command('digest')
-    .description('print the running digest of the log as {position, count, digest}, as GET /audit/digest does')
+    .description(
+      "print the running digest of the log as {position, count, digest}, over each event's recomputed hash, as GET /audit/digest does",
+    )
     .option(...storeOption)
     .action(async (options: { store?: string }) => {
       await withStore(options.store ?? process.env.ACCORD_STORE ?? DEFAULT_STORE_URL, async (store) => {
-        process.stdout.write(`${JSON.stringify(await digestLog(store))}\n`);
+        let changed = 0;
+        const digest = await digestLogRecomputed(store, undefined, { mismatch: () => changed++ });
+        process.stdout.write(`${JSON.stringify(digest)}\n`);
+        if (changed > 0) {
+          process.stderr.write(
+            `accord: ${count(changed, 'event')} of the log ${changed === 1 ? 'is' : 'are'} not what ${changed === 1 ? 'its hash says' : 'their hashes say'}: ` +
+              'the digest is over the recomputed hashes; run accord audit verify\n',
+          );
+        }
       });
     });
+  addTreeCommands(audit);
   return audit;
 }
 
@@ -127,7 +140,13 @@ function describeReport(report: VerifyReport, saved: LogDigest | undefined): str
   const rate = seconds > 0 ? Math.round(report.events / seconds) : report.events;
   const counted = `${count(report.events, 'event')} in ${count(report.streams, 'stream')}`;
   if (!report.intact) {
-    return `${describeLink(report.brokenLink!)}\nverified ${counted} before it (${seconds.toFixed(2)} s)\n`;
+    const unlisted = report.brokenLinkCount - report.brokenLinks.length;
+    return [
+      ...report.brokenLinks.map(describeLink),
+      `${count(report.brokenLinkCount, 'broken link')} in ${counted} verified in ${seconds.toFixed(2)} s` +
+        (unlisted > 0 ? ` (the first ${number(report.brokenLinks.length)} listed, ${number(unlisted)} more not)` : ''),
+      '',
+    ].join('\n');
   }
   const lines = [
     `intact: ${counted} verified in ${seconds.toFixed(2)} s (${number(rate)} events/s)`,

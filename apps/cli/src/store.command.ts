@@ -141,7 +141,7 @@ export function storeCommand(): Command {
         if (!source.intact) {
           process.stderr.write(
             `accord: the source does not verify, nothing was copied\n${describeBrokenLink(source.brokenLink!)}\n` +
-              `(${plural(source.events, 'event')} in ${plural(source.streams, 'stream')} verified before it; see accord audit verify)\n`,
+              `(${plural(source.brokenLinkCount, 'broken link')} in ${plural(source.events, 'event')} and ${plural(source.streams, 'stream')}, the first shown; accord audit verify lists them all)\n`,
           );
           process.exitCode = BROKEN_LOG_EXIT_CODE;
           return;

@@ -1,7 +1,7 @@
 export type BrokenLinkProblem =
   'hash-mismatch' | 'chain-broken' | 'revision-gap' | 'position-order' | 'digest-mismatch';
 
-/** The first place where the log is not what its hashes say it was. */
+/** A place where the log is not what its hashes say it was. */
 export interface BrokenLink {
   readonly problem: BrokenLinkProblem;
   /** The event where the problem shows; null only when the log ended before a saved digest's count. */
@@ -50,6 +50,7 @@ export const brokenLinks = {
     found: text(stored),
     detail: 'the event is not what its hash says: its content was changed (or its hash)',
   }),
+  /** `expected`: the previous event's hash as recomputed from its content. */
   chainBroken: (event: EventAt, expected: string, found: unknown): BrokenLink => ({
     problem: 'chain-broken',
     ...at(event),
@@ -79,3 +80,31 @@ export const brokenLinks = {
     detail: `the saved digest covers ${count} ${count === 1 ? 'event' : 'events'} but the log holds ${events}: events were removed`,
   }),
 };
+
+/** How many broken links a report lists; past it they are only counted. */
+export const BROKEN_LINKS_LISTED = 1000;
+
+/**
+ * The broken links a verification found, in the order it found them (position order):
+ * the first `limit` listed, every one counted.
+ */
+export class BrokenLinkList {
+  readonly listed: BrokenLink[] = [];
+  count = 0;
+
+  constructor(readonly limit = BROKEN_LINKS_LISTED) {}
+
+  get first(): BrokenLink | undefined {
+    return this.listed[0];
+  }
+
+  add(link: BrokenLink): void {
+    this.count++;
+    if (this.listed.length < this.limit) this.listed.push(link);
+  }
+
+  /** Counts links found elsewhere and not listed there, when this list is already full. */
+  addUnlisted(count: number): void {
+    this.count += count;
+  }
+}

@@ -5,6 +5,7 @@ export * from './broken-link';
 export * from './verify-log';
 export * from './verify-chunk';
 export * from './verify-in-chunks';
+export * from './verify-hash';
 export * from './log-reader';
 export * from './event-time';
 export * from './export-format';

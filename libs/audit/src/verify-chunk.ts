@@ -1,6 +1,7 @@
-import { readsStoredText, type EventStore, type RecordedEvent, type StoredEvent } from '@accord/event-store';
-import { computeEventHash, storedEventHash } from './event-hash';
-import { brokenLinks, type BrokenLink } from './broken-link';
+import type { EventStore } from '@accord/event-store';
+import { BROKEN_LINKS_LISTED, brokenLinks, type BrokenLink } from './broken-link';
+import { HashRecomputer } from './verify-hash';
+import { linksTo, NO_EVENT_YET, type StreamTail } from './verify-log';
 
 /** A slice of the global log by position: after `from`, up to and including `to`. */
 export interface ChunkRange {
@@ -16,112 +17,131 @@ export interface ChunkStream {
   readonly firstIndex: number;
   readonly firstRevision: number;
   readonly firstPrevHash: string | null;
-  lastRevision: number;
-  lastHash: string;
+  /** The first event's position is out of order: its revision and chain are not checked (LogVerifier's rule). */
+  readonly firstMisplaced: boolean;
+  /** The stream's tail after the chunk. */
+  readonly last: StreamTail;
 }
 
 /**
- * What verifying a chunk on its own establishes. Every check that needs only the chunk
- * is done (hashes; revisions, chains and order inside the chunk); what links a stream's
- * first event in the chunk to the chunks before is left to the caller, in `streams`.
+ * What verifying a chunk establishes. Without the tails of the streams before it, every
+ * check that needs only the chunk is done, and what links each stream's first event in the
+ * chunk to the chunks before (its revision, its prevHash) is left to the caller, in
+ * `streams`. With them (`linked`), every check is done.
  */
 export interface ChunkResult {
   readonly range: ChunkRange;
-  /** Events checked: all of the chunk, or those before `problem`. */
+  /** Events read: every event of the range the chunk saw. */
   readonly count: number;
   /** The log ended inside this chunk when it was read: later chunks are not part of this verification. */
   readonly ended: boolean;
-  /** The events' hashes, 64 hex characters each, in order. */
+  /** The events' recomputed hashes, 64 hex characters each, in order. */
   readonly hashes: string;
   readonly positions: Float64Array;
   readonly revisions: Float64Array;
   /** Index in `streams` of each event's stream. */
   readonly streamOf: Uint32Array;
   readonly streams: ChunkStream[];
-  /** The chunk's first local problem, at index `count` (its first event, if not its stream's first there). */
+  /** Whether the streams' tails were given, so that `found` holds every broken link of the chunk. */
+  readonly linked: boolean;
+  /** The broken links found, in order, the first BROKEN_LINKS_LISTED of them; `foundAt` is each one's event index. */
+  readonly found: BrokenLink[];
+  readonly foundAt: number[];
+  /** How many were found, listed or not. */
+  readonly foundCount: number;
+  /** The first of them. */
   readonly problem?: BrokenLink;
   /** Events whose hash matched when computed from the stored text (see storedEventHash). */
   readonly hashedAsStored: number;
 }
 
 /**
- * Verifies one chunk from the store, page by page. The checks are LogVerifier's, in the
- * same order, except those that need the stream's previous event when it lies in an
- * earlier chunk (see ChunkStream).
+ * Verifies one chunk from the store, page by page, with LogVerifier's checks and rules,
+ * except, without `tails`, those that need a stream's previous event when it lies in an
+ * earlier chunk (see ChunkStream). With `tails` (each stream's tail before the chunk; a
+ * stream not in it has no event yet), every check is done.
  */
-export async function verifyChunk(store: EventStore, range: ChunkRange, pageSize = 500): Promise<ChunkResult> {
+export async function verifyChunk(
+  store: EventStore,
+  range: ChunkRange,
+  pageSize = 500,
+  tails?: ReadonlyMap<string, StreamTail>,
+): Promise<ChunkResult> {
   const positions: number[] = [];
   const revisions: number[] = [];
   const streamOf: number[] = [];
   const streams: ChunkStream[] = [];
   const byId = new Map<string, number>();
+  const found: BrokenLink[] = [];
+  const foundAt: number[] = [];
+  let foundCount = 0;
+  const note = (link: BrokenLink) => {
+    if (found.length < BROKEN_LINKS_LISTED) {
+      found.push(link);
+      foundAt.push(positions.length);
+    }
+    foundCount++;
+  };
   let hashes = '';
-  let problem: BrokenLink | undefined;
   let ended = false;
   let last = range.from;
-  let hashedAsStored = 0;
-  // A log written before stores kept canonical text never matches: stop trying after a few.
-  let stored = readsStoredText(store);
-  let misses = 0;
+  const recomputer = new HashRecomputer(store);
 
   reading: for (let after = range.from; ;) {
-    const page: RecordedEvent[] =
-      stored && readsStoredText(store)
-        ? await store.readAllStored({ after, maxCount: pageSize })
-        : await store.readAll({ after, maxCount: pageSize });
+    const page = await recomputer.read(store, after, pageSize);
     for (const event of page) {
       if (event.position > range.to) break reading;
       const { streamId, revision, position } = event;
-      if (!(position > last)) {
-        problem = brokenLinks.positionOrder(event, last);
-        break reading;
-      }
+      const outOfOrder = !(position > last);
+      if (outOfOrder) note(brokenLinks.positionOrder(event, last));
       let index = byId.get(streamId);
-      const stream = index === undefined ? undefined : streams[index];
-      if (stream && revision !== stream.lastRevision + 1) {
-        problem = brokenLinks.revisionGap(event, stream.lastRevision + 1);
-        break reading;
+      const seen = index === undefined ? undefined : streams[index];
+      // The stream's tail before this event, when this chunk can know it.
+      const previous = seen ? seen.last : tails && (tails.get(streamId) ?? NO_EVENT_YET);
+      let misplaced = outOfOrder;
+      if (!misplaced && previous && revision !== previous.revision + 1) {
+        note(brokenLinks.revisionGap(event, previous.revision + 1));
+        misplaced = true;
       }
-      const fast = stored ? storedEventHash(event as StoredEvent) : undefined;
-      const asStored = fast !== undefined && fast === event.metadata.hash;
-      if (asStored) hashedAsStored++;
-      else if (stored && ++misses > 32 && hashedAsStored === 0) stored = false;
-      const computed = asStored ? fast : computeEventHash(event);
-      if (event.metadata.hash !== computed) {
-        problem = brokenLinks.hashMismatch(event, computed, event.metadata.hash);
-        break reading;
+      const computed = recomputer.hash(event);
+      const stored = event.metadata.hash;
+      if (stored !== computed) note(brokenLinks.hashMismatch(event, computed, stored));
+      const prevHash = event.metadata.prevHash;
+      if (!misplaced && previous && !linksTo(previous, prevHash)) {
+        note(brokenLinks.chainBroken(event, previous.hash, prevHash));
       }
-      const previous = event.metadata.prevHash;
-      if (stream && previous !== stream.lastHash) {
-        problem = brokenLinks.chainBroken(event, stream.lastHash, previous);
-        break reading;
-      }
-      if (stream) {
-        stream.lastRevision = revision;
-        stream.lastHash = computed;
+      const storedHash = typeof stored === 'string' ? stored : null;
+      if (seen) {
+        if (revision > seen.last.revision) {
+          seen.last.revision = revision;
+          seen.last.stored = storedHash;
+          seen.last.hash = computed;
+        }
       } else {
         index = streams.length;
         byId.set(streamId, index);
+        // A stream's first event here moves it on, unless its tail (given) is already past it.
+        const moves = !previous || revision > previous.revision;
         streams.push({
           streamId,
           firstIndex: positions.length,
           firstRevision: revision,
-          firstPrevHash: typeof previous === 'string' ? previous : null,
-          lastRevision: revision,
-          lastHash: computed,
+          firstPrevHash: typeof prevHash === 'string' ? prevHash : null,
+          firstMisplaced: outOfOrder,
+          last: moves ? { revision, stored: storedHash, hash: computed } : { ...previous },
         });
       }
       positions.push(position);
       revisions.push(revision);
       streamOf.push(index!);
       hashes += computed;
-      last = position;
+      if (position > last) last = position;
     }
     if (page.length < pageSize) {
       ended = true;
       break;
     }
-    after = page[page.length - 1].position;
+    after = last;
   }
   return {
     range,
@@ -132,7 +152,11 @@ export async function verifyChunk(store: EventStore, range: ChunkRange, pageSize
     revisions: Float64Array.from(revisions),
     streamOf: Uint32Array.from(streamOf),
     streams,
-    ...(problem ? { problem } : {}),
-    hashedAsStored,
+    linked: tails !== undefined,
+    found,
+    foundAt,
+    foundCount,
+    ...(found.length > 0 ? { problem: found[0] } : {}),
+    hashedAsStored: recomputer.hashedAsStored,
   };
 }

@@ -2,17 +2,25 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { EventStore } from '@accord/event-store';
-import { GENESIS_HASH } from './event-hash';
 import { RunningDigest } from './log-digest';
 import { verifyChunk, type ChunkRange, type ChunkResult } from './verify-chunk';
-import { brokenLinks, type BrokenLink, type EventAt } from './broken-link';
-import { SavedDigestCheck, verifyReport, type VerifyLogOptions, type VerifyReport } from './verify-log';
+import { BrokenLinkList, brokenLinks, type BrokenLink } from './broken-link';
+import {
+  linksTo,
+  NO_EVENT_YET,
+  SavedDigestCheck,
+  verifyReport,
+  type StreamTail,
+  type VerifyLogOptions,
+  type VerifyReport,
+} from './verify-log';
 
 /** Verifies chunks of the log somewhere (in this thread, or in worker threads). */
 export interface ChunkRunner {
   /** How many chunks may be in flight at once. */
   readonly concurrency: number;
-  run(range: ChunkRange): Promise<ChunkResult>;
+  /** verifyChunk, with `tails` when given. */
+  run(range: ChunkRange, tails?: ReadonlyMap<string, StreamTail>): Promise<ChunkResult>;
   close(): Promise<void>;
 }
 
@@ -25,8 +33,13 @@ export interface VerifyInChunksOptions extends VerifyLogOptions {
  * verifyLog's report, with the per-event work spread over chunks of positions that a
  * ChunkRunner verifies independently (in worker threads: see verifyLogInWorkers). This
  * thread then links each stream's first event in a chunk to its last in the chunks
- * before, advances the digest over the chunks' hashes in position order, and reports the
- * first broken link: the same one verifyLog reports.
+ * before, advances the digest over the chunks' hashes in position order, and reports
+ * every broken link: the same ones, in the same order, as verifyLog.
+ *
+ * A chunk verified alone assumes that each stream's first event there moves the stream on
+ * (its revision is past the stream's tail), which holds unless a revision comes again or
+ * out of order across chunks. When it does not hold, the chunk is verified again with the
+ * tails, so that the rules of LogVerifier apply exactly.
  *
  * Chunks are ranges of positions, so this suits stores whose positions are dense
  * (SQLite, PostgreSQL); a log appended to meanwhile is verified up to the end the chunk
@@ -38,13 +51,14 @@ export async function verifyLogInChunks(
 ): Promise<VerifyReport> {
   const started = performance.now();
   const chunkSize = options.chunkSize ?? 20_000;
-  const tails = new Map<string, { revision: number; hash: string }>();
+  const tails = new Map<string, StreamTail>();
   const digest = new RunningDigest();
   const saved = new SavedDigestCheck(options.digest);
-  const finish = (brokenLink?: BrokenLink) =>
-    verifyReport(started, { events: digest.count, streams: tails.size, digest: digest.snapshot() }, saved, brokenLink);
-  const atStart = saved.after(digest, undefined);
-  if (atStart) return finish(atStart);
+  const found = new BrokenLinkList();
+  const noted = (link: BrokenLink | undefined) => {
+    if (link) found.add(link);
+  };
+  noted(saved.after(digest, undefined));
 
   // Chunks run ahead of the linking, at most `concurrency` of them plus the one being linked.
   const inFlight = new Map<number, Promise<ChunkResult>>();
@@ -60,59 +74,78 @@ export async function verifyLogInChunks(
   try {
     for (let index = 0; ; index++) {
       dispatch();
-      const chunk = await inFlight.get(index)!;
+      let chunk = await inFlight.get(index)!;
       inFlight.delete(index);
-      const broken = link(chunk);
-      if (broken) return finish(broken);
+      const comesAgain = chunk.streams.some((stream) => {
+        const tail = tails.get(stream.streamId);
+        return tail !== undefined && stream.firstRevision <= tail.revision;
+      });
+      if (comesAgain) {
+        const given = new Map<string, StreamTail>();
+        for (const { streamId } of chunk.streams) {
+          const tail = tails.get(streamId);
+          if (tail) given.set(streamId, tail);
+        }
+        chunk = await runner.run(chunk.range, given);
+      }
+      link(chunk);
       options.onProgress?.({ events: digest.count, position: chunk.count > 0 ? digest.position : chunk.range.to });
       if (chunk.ended) break;
     }
   } finally {
     await Promise.allSettled(inFlight.values());
   }
-  return finish(saved.atEnd(digest));
+  noted(saved.atEnd(digest));
+  return verifyReport(started, { events: digest.count, streams: tails.size, digest: digest.snapshot() }, saved, found);
 
-  /** Takes a chunk into the state, or returns the first broken link in it. */
-  function link(chunk: ChunkResult): BrokenLink | undefined {
-    const { hashes, positions, revisions, streamOf, streams, problem } = chunk;
+  /**
+   * Takes a chunk into the state, its broken links into `found` in log order: at each
+   * event, as LogVerifier orders them, the links to earlier chunks of a stream's first
+   * event around the chunk's own findings there (place, content, chain), then the saved digest.
+   */
+  function link(chunk: ChunkResult): void {
+    const { hashes, positions, revisions, streamOf, streams, linked } = chunk;
+    const listed = chunk.found;
+    const at = chunk.foundAt;
+    let next = 0;
     for (let i = 0; i < chunk.count; i++) {
       const stream = streams[streamOf[i]];
-      if (stream.firstIndex === i) {
+      if (!linked && stream.firstIndex === i) {
         const first = { streamId: stream.streamId, revision: stream.firstRevision, position: positions[i] };
-        const gap = revisionGap(first);
-        if (gap) return gap;
-        const tail = tails.get(stream.streamId);
-        const expected = tail ? tail.hash : GENESIS_HASH;
-        if (stream.firstPrevHash !== expected) return brokenLinks.chainBroken(first, expected, stream.firstPrevHash);
+        if (next < listed.length && at[next] === i && listed[next].problem === 'position-order') {
+          found.add(listed[next++]);
+        }
+        const tail = tails.get(stream.streamId) ?? NO_EVENT_YET;
+        let misplaced = stream.firstMisplaced;
+        if (!misplaced && first.revision !== tail.revision + 1) {
+          found.add(brokenLinks.revisionGap(first, tail.revision + 1));
+          misplaced = true;
+        }
+        if (next < listed.length && at[next] === i) found.add(listed[next++]);
+        if (!misplaced && !linksTo(tail, stream.firstPrevHash)) {
+          found.add(brokenLinks.chainBroken(first, tail.hash, stream.firstPrevHash));
+        }
         // Only a stream's first event in a chunk reads its tail, so it can move to the chunk's end now.
-        tails.set(stream.streamId, { revision: stream.lastRevision, hash: stream.lastHash });
+        tails.set(stream.streamId, stream.last);
       }
-      digest.add(positions[i], hashes.slice(i * 64, i * 64 + 64));
-      const mismatch = saved.after(digest, {
-        streamId: stream.streamId,
-        revision: revisions[i],
-        position: positions[i],
-      });
-      if (mismatch) return mismatch;
+      while (next < listed.length && at[next] === i) found.add(listed[next++]);
+      const position = positions[i];
+      digest.add(position > digest.position ? position : digest.position, hashes.slice(i * 64, i * 64 + 64));
+      noted(saved.after(digest, { streamId: stream.streamId, revision: revisions[i], position }));
     }
-    // The chunk's own problem, at its first event not taken in; if that is its stream's
-    // first in the chunk, the link to earlier chunks (checked first, as verifyLog does) may fail before.
-    if (problem && problem.problem !== 'position-order' && !streams.some((s) => s.streamId === problem.streamId)) {
-      return revisionGap(problem as EventAt) ?? problem;
-    }
-    return problem;
-  }
-
-  function revisionGap(event: EventAt): BrokenLink | undefined {
-    const tail = tails.get(event.streamId);
-    const expected = tail ? tail.revision + 1 : 0;
-    return event.revision === expected ? undefined : brokenLinks.revisionGap(event, expected);
+    // Those past the chunk's list are only counted: the report's list was full before them.
+    found.addUnlisted(chunk.foundCount - listed.length);
+    if (linked) for (const stream of streams) tails.set(stream.streamId, stream.last);
   }
 }
 
 /** Chunks verified in this thread, one at a time: the reference for the worker pool, and its tests. */
 export function inThisThread(store: EventStore, pageSize?: number): ChunkRunner {
-  return { concurrency: 1, run: (range) => verifyChunk(store, range, pageSize), close: async () => undefined };
+  return {
+    concurrency: 1,
+    run: (range, tails) => verifyChunk(store, range, pageSize, tails),
+    close: async () => undefined,
+  };
 }
 
 export interface WorkerPoolOptions {
@@ -129,7 +162,12 @@ export interface WorkerPoolOptions {
 export function workerPool(storeUrl: string, options: WorkerPoolOptions = {}): ChunkRunner {
   const size = Math.max(1, options.workers ?? Math.min(8, availableParallelism()));
   const script = options.script ?? join(__dirname, 'verify-worker.js');
-  type Job = { range: ChunkRange; resolve: (r: ChunkResult) => void; reject: (e: unknown) => void };
+  type Job = {
+    range: ChunkRange;
+    tails?: ReadonlyMap<string, StreamTail>;
+    resolve: (r: ChunkResult) => void;
+    reject: (e: unknown) => void;
+  };
   const queue: Job[] = [];
   const idle: Worker[] = [];
   const busy = new Map<Worker, Job>();
@@ -160,15 +198,15 @@ export function workerPool(storeUrl: string, options: WorkerPoolOptions = {}): C
       const worker = idle.shift()!;
       const job = queue.shift()!;
       busy.set(worker, job);
-      worker.postMessage(job.range);
+      worker.postMessage({ range: job.range, tails: job.tails });
     }
   };
   return {
     concurrency: size,
-    run: (range) =>
+    run: (range, tails) =>
       new Promise<ChunkResult>((resolve, reject) => {
         if (failure) return reject(failure);
-        queue.push({ range, resolve, reject });
+        queue.push({ range, tails, resolve, reject });
         pump();
       }),
     close: async () => {

@@ -1,5 +1,5 @@
 import type { EventStore, RecordedEvent } from '@accord/event-store';
-import { brokenLinks, type BrokenLink, type EventAt } from './broken-link';
+import { BrokenLinkList, brokenLinks, type BrokenLink, type EventAt } from './broken-link';
 import { computeEventHash, GENESIS_HASH } from './event-hash';
 import { RunningDigest, type LogDigest } from './log-digest';
 
@@ -11,22 +11,56 @@ export type VerifiableEvent = Pick<
   'streamId' | 'revision' | 'position' | 'id' | 'type' | 'schemaVersion' | 'data' | 'metadata'
 >;
 
-interface StreamTail {
+/** What the checks keep of a stream: its last event. */
+export interface StreamTail {
   revision: number;
+  /** The hash the last event carries (null when it carries none), and its hash recomputed from its content. */
+  stored: string | null;
   hash: string;
 }
+
+/** The tail of a stream with no event yet: the first must be revision 0 and point at 64 zeros. */
+export const NO_EVENT_YET: Readonly<StreamTail> = Object.freeze({
+  revision: -1,
+  stored: GENESIS_HASH,
+  hash: GENESIS_HASH,
+});
+
+/**
+ * Whether `prevHash` links to the tail: it is the previous event's hash, recomputed or as
+ * the event carries it. The two differ only when the previous event's content or hash was
+ * changed, which is reported there: a changed byte is then one finding, not two, whichever
+ * of the content and the hash was changed.
+ */
+export function linksTo(tail: Readonly<StreamTail>, prevHash: unknown): boolean {
+  return prevHash === tail.hash || (prevHash === tail.stored && tail.stored !== null);
+}
+
+const storedHashOf = (event: VerifiableEvent): string | null =>
+  typeof event.metadata.hash === 'string' ? event.metadata.hash : null;
 
 /**
  * The checks of `verifyLog`, one event at a time in position order: positions strictly
  * increase; each stream's revisions run 0, 1, 2… without a gap or a repeat; each event's
  * hash is its recomputed hash; each event's prevHash is the hash of the stream's previous
  * event (64 zeros for the first). Memory grows with the number of streams (one revision
- * and one hash each), not with the number of events.
+ * and two hashes each), not with the number of events.
+ *
+ * It goes on past a broken link, so that one tampering is one finding and every one is
+ * found. An event is named at most twice: for its place (its position out of order, or
+ * its revision out of sequence, or else its prevHash not linking to the stream's previous
+ * event; the first of these only, since a misplaced event's link is moot) and for its
+ * content (its hash not its content's). A stream moves on with every event that advances
+ * its revision, so a deleted event is one gap, and a revision that comes again is named
+ * without setting the stream back. Every event is taken into the digest, by its recomputed
+ * hash.
  */
 export class LogVerifier {
   private readonly tails = new Map<string, StreamTail>();
   private lastPosition = 0;
   readonly digest: RunningDigest;
+  /** Every broken link found so far. */
+  readonly found = new BrokenLinkList();
   events = 0;
 
   constructor(from?: LogDigest) {
@@ -37,33 +71,50 @@ export class LogVerifier {
     return this.tails.size;
   }
 
+  /** The highest position checked. */
   get position(): number {
     return this.lastPosition;
   }
 
-  /** Checks the next event and, when it holds, takes it into the state; else returns the broken link. */
+  /** Checks the next event, takes it in, and returns the first broken link it showed (all are in `found`). */
   check(event: VerifiableEvent): BrokenLink | undefined {
-    if (!(event.position > this.lastPosition)) return brokenLinks.positionOrder(event, this.lastPosition);
-    let tail = this.tails.get(event.streamId);
-    const expectedRevision = tail ? tail.revision + 1 : 0;
-    if (event.revision !== expectedRevision) return brokenLinks.revisionGap(event, expectedRevision);
+    let first: BrokenLink | undefined;
+    const tail = this.tails.get(event.streamId);
+    const previous = tail ?? NO_EVENT_YET;
+    let misplaced = false;
+    if (!(event.position > this.lastPosition)) {
+      first = this.note(brokenLinks.positionOrder(event, this.lastPosition));
+      misplaced = true;
+    } else if (event.revision !== previous.revision + 1) {
+      first = this.note(brokenLinks.revisionGap(event, previous.revision + 1));
+      misplaced = true;
+    }
     const computed = computeEventHash(event);
-    if (event.metadata.hash !== computed) return brokenLinks.hashMismatch(event, computed, event.metadata.hash);
-    const expectedPrevious = tail ? tail.hash : GENESIS_HASH;
-    if (event.metadata.prevHash !== expectedPrevious) {
-      return brokenLinks.chainBroken(event, expectedPrevious, event.metadata.prevHash);
+    if (event.metadata.hash !== computed) {
+      const link = this.note(brokenLinks.hashMismatch(event, computed, event.metadata.hash));
+      first ??= link;
     }
-    if (tail) {
+    if (!misplaced && !linksTo(previous, event.metadata.prevHash)) {
+      const link = this.note(brokenLinks.chainBroken(event, previous.hash, event.metadata.prevHash));
+      first ??= link;
+    }
+
+    if (!tail) {
+      this.tails.set(event.streamId, { revision: event.revision, stored: storedHashOf(event), hash: computed });
+    } else if (event.revision > tail.revision) {
       tail.revision = event.revision;
+      tail.stored = storedHashOf(event);
       tail.hash = computed;
-    } else {
-      tail = { revision: event.revision, hash: computed };
-      this.tails.set(event.streamId, tail);
     }
-    this.lastPosition = event.position;
+    if (event.position > this.lastPosition) this.lastPosition = event.position;
     this.events++;
-    this.digest.add(event.position, computed);
-    return undefined;
+    this.digest.add(this.lastPosition, computed);
+    return first;
+  }
+
+  private note(link: BrokenLink): BrokenLink {
+    this.found.add(link);
+    return link;
   }
 }
 
@@ -113,11 +164,20 @@ export interface VerifyLogOptions {
 export interface VerifyReport {
   /** True when every check held (and the saved digest, when given, matched). */
   readonly intact: boolean;
+  /** Events read and checked: the whole log, broken or not. */
   readonly events: number;
   readonly streams: number;
-  /** The digest of the events verified: the whole log when intact. */
+  /**
+   * The digest of the log as read, over each event's recomputed hash (what GET /audit/digest
+   * answers for it): the same as over the stored hashes when intact.
+   */
   readonly digest: LogDigest;
+  /** The first broken link, when there is one. */
   readonly brokenLink?: BrokenLink;
+  /** Every broken link in log order, the first BROKEN_LINKS_LISTED of them; empty when intact. */
+  readonly brokenLinks: BrokenLink[];
+  /** How many there are, listed or not. */
+  readonly brokenLinkCount: number;
   /** When a saved digest was given: where it was checked. */
   readonly savedDigest?: {
     readonly matched: boolean;
@@ -132,46 +192,51 @@ export function verifyReport(
   started: number,
   counts: { events: number; streams: number; digest: LogDigest },
   check: SavedDigestCheck,
-  brokenLink?: BrokenLink,
+  found: BrokenLinkList,
 ): VerifyReport {
   return {
-    intact: brokenLink === undefined,
+    intact: found.count === 0,
     ...counts,
-    ...(brokenLink ? { brokenLink } : {}),
+    ...(found.first ? { brokenLink: found.first } : {}),
+    brokenLinks: found.listed,
+    brokenLinkCount: found.count,
     ...(check.result ? { savedDigest: check.result } : {}),
     elapsedMs: performance.now() - started,
   };
 }
 
 /**
- * Streams through the whole log, page by page, and reports the first broken link: an
- * event whose hash is not its content's, a stream whose chain or revisions break, a
- * position out of order, or (with `digest`) a log that no longer extends a saved digest.
- * A stream rewritten with freshly computed hashes is self-consistent; only a digest saved
- * before the rewrite catches it.
+ * Streams through the whole log, page by page, and reports every broken link (see
+ * LogVerifier): an event whose hash is not its content's, a stream whose chain or
+ * revisions break, a position out of order, or (with `digest`) a log that no longer
+ * extends a saved digest. A stream rewritten with freshly computed hashes is
+ * self-consistent; only a digest saved before the rewrite catches it.
  */
 export async function verifyLog(store: EventStore, options: VerifyLogOptions = {}): Promise<VerifyReport> {
   const started = performance.now();
   const pageSize = options.pageSize ?? 500;
   const verifier = new LogVerifier();
+  const found = verifier.found;
   const saved = new SavedDigestCheck(options.digest);
-  const finish = (brokenLink?: BrokenLink) =>
-    verifyReport(
-      started,
-      { events: verifier.events, streams: verifier.streams, digest: verifier.digest.snapshot() },
-      saved,
-      brokenLink,
-    );
+  const noted = (link: BrokenLink | undefined) => {
+    if (link) found.add(link);
+  };
 
-  let broken = saved.after(verifier.digest, undefined);
-  for (let after = 0; !broken;) {
-    const page = await store.readAll({ after, maxCount: pageSize });
+  noted(saved.after(verifier.digest, undefined));
+  for (;;) {
+    const page = await store.readAll({ after: verifier.position, maxCount: pageSize });
     if (page.length === 0) break;
-    for (let i = 0; i < page.length && !broken; i++) {
-      broken = verifier.check(page[i]) ?? saved.after(verifier.digest, page[i]);
+    for (const event of page) {
+      verifier.check(event);
+      noted(saved.after(verifier.digest, event));
     }
-    after = page[page.length - 1].position;
-    if (!broken) options.onProgress?.({ events: verifier.events, position: after });
+    options.onProgress?.({ events: verifier.events, position: verifier.position });
   }
-  return finish(broken ?? saved.atEnd(verifier.digest));
+  noted(saved.atEnd(verifier.digest));
+  return verifyReport(
+    started,
+    { events: verifier.events, streams: verifier.streams, digest: verifier.digest.snapshot() },
+    saved,
+    found,
+  );
 }

@@ -6,15 +6,16 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { EventStore } from '@accord/event-store';
 import { openEventStore } from '@accord/store-factory';
 import { verifyChunk, type ChunkRange } from './verify-chunk';
+import type { StreamTail } from './verify-log';
 
 const port = parentPort!;
 const opened: Promise<EventStore> = openEventStore((workerData as { storeUrl: string }).storeUrl);
 // A store that cannot be opened fails the chunk that needs it, with the reason.
 opened.catch(() => undefined);
 
-port.on('message', (range: ChunkRange) => {
+port.on('message', ({ range, tails }: { range: ChunkRange; tails?: ReadonlyMap<string, StreamTail> }) => {
   opened
-    .then((store) => verifyChunk(store, range))
+    .then((store) => verifyChunk(store, range, undefined, tails))
     .then(
       (result) =>
         port.postMessage({ result }, [
