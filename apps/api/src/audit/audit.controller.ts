@@ -1,12 +1,11 @@
 import { parseInstant } from '@accord/audit';
 import { commitmentStreamId } from '@accord/commitments';
-import type { EventStore, RecordedEvent } from '@accord/event-store';
+import type { EventStore } from '@accord/event-store';
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/auth.decorators';
 import { CommitmentStateViewDto } from '../commitments/commitment-view.dto';
 import { badCursor, decodeRevisionCursor, encodeCursor } from '../commitments/page-cursor';
-import { CommitmentEventPageDto } from '../commitments/commitment-event.dto';
 import { EVENT_STORE } from '../infrastructure/event-store.module';
 import { ApiCommonErrors, ApiRead } from '../http/api-docs.decorators';
 import { ProblemException } from '../http/problem';
@@ -14,6 +13,8 @@ import { uuid } from '../http/uuid';
 import { StreamEventsQueryDto, CommitmentStateQueryDto } from './audit.dto';
 import { commitmentAt, type CommitmentStateView } from './commitment-at';
 import { DigestService } from './digest.service';
+import { IntegrityMonitor } from './integrity-monitor';
+import { auditedPage, AuditedCommitmentEventPageDto, type AuditedEvent } from './stream-events';
 
 export class LogDigestDto {
   @ApiProperty({
@@ -44,14 +45,16 @@ export class AuditController {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly digests: DigestService,
+    private readonly integrity: IntegrityMonitor,
   ) {}
 
   @Get('audit/digest')
   @ApiOperation({
     summary: 'The running SHA-256 digest over every event hash in global order: a witness to keep',
     description:
-      'Keep it: `accord audit verify --digest <file>` on a later log proves that log still extends the history ' +
-      'this digest covers.',
+      "Each event's hash is recomputed from its content, never copied from metadata.hash: an event changed in the " +
+      'database changes the digest, and is reported by /health (integrity). Keep it: `accord audit verify --digest ' +
+      '<file>` on a later log proves that log still extends the history this digest covers.',
   })
   @ApiRead({ type: LogDigestDto, description: 'The digest of the whole log, at its last position' })
   digest() {
@@ -90,13 +93,14 @@ export class AuditController {
       'at `fromRevision` (0 by default); a page that is not the last has a `nextCursor` to send as `cursor` for ' +
       'the next. `cursor` carries where the next page starts, so `fromRevision` with it is 400; a cursor of ' +
       'another commitment or another list is 400 VALIDATION_FAILED naming `cursor`. A `fromRevision` past the ' +
-      'last event answers an empty page.',
+      'last event answers an empty page. Each event has its `integrity`: its hash recomputed and its link to the ' +
+      'previous event checked as it is served; one that fails is marked and reported by /health.',
   })
-  @ApiRead({ type: CommitmentEventPageDto, description: 'A page of the stream', notFound: true })
+  @ApiRead({ type: AuditedCommitmentEventPageDto, description: 'A page of the stream', notFound: true })
   async events(
     @Param('id', uuid) id: string,
     @Query() query: StreamEventsQueryDto,
-  ): Promise<{ items: RecordedEvent[]; nextCursor: string | null }> {
+  ): Promise<{ items: AuditedEvent[]; nextCursor: string | null }> {
     if (query.cursor !== undefined && query.fromRevision !== undefined) {
       badCursor(
         'cannot be combined with fromRevision: the cursor carries where the next page starts',
@@ -107,16 +111,8 @@ export class AuditController {
     const streamId = commitmentStreamId(id);
     const fromRevision =
       query.cursor !== undefined ? decodeRevisionCursor(query.cursor, 'events', id) : (query.fromRevision ?? 0);
-    const limit = query.limit ?? 100;
-    const read = await this.store.readStream(streamId, { fromRevision, maxCount: limit + 1 });
-    if (
-      read.length === 0 &&
-      (fromRevision === 0 || (await this.store.readStream(streamId, { maxCount: 1 })).length === 0)
-    ) {
-      throw new ProblemException(404, 'NOT_FOUND', `commitment ${id} does not exist`);
-    }
-    const items = read.slice(0, limit);
-    const next = read.length > limit ? read[limit].revision : undefined;
-    return { items, nextCursor: next === undefined ? null : encodeCursor('events', id, next) };
+    const page = await auditedPage(this.store, this.integrity, streamId, fromRevision, query.limit ?? 100);
+    if (!page) throw new ProblemException(404, 'NOT_FOUND', `commitment ${id} does not exist`);
+    return { items: page.items, nextCursor: page.next === undefined ? null : encodeCursor('events', id, page.next) };
   }
 }

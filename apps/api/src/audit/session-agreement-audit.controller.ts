@@ -10,10 +10,10 @@ import { uuid } from '../http/uuid';
 import { EVENT_STORE } from '../infrastructure/event-store.module';
 import { SessionStateDto } from '../sessions/session-view.dto';
 import { agreementAt } from './agreement-at';
-import { CommitmentStateQueryDto } from './audit.dto';
+import { CommitmentStateQueryDto, StreamEventsQueryDto } from './audit.dto';
+import { IntegrityMonitor } from './integrity-monitor';
 import { sessionAt } from './session-at';
 import { cutoffOf } from './stream-at';
-import { StreamEventsQueryDto } from './audit.dto';
 import { AgreementEventPageDto, SessionEventPageDto, streamEvents } from './stream-events';
 
 const STATE =
@@ -22,6 +22,7 @@ const STATE =
   '`revision` and `asOf` together are 400; a revision past the end is 404 with `lastRevision`.';
 const EVENTS =
   'The raw events of the stream in revision order, with their metadata and hash chain, as the store holds them, ' +
+  'each with its `integrity`: its hash recomputed and its link to the previous event checked as it is served. ' +
   '`limit` a page. The first page starts at `fromRevision` (0 by default); a page that is not the last has a ' +
   '`nextCursor` to send as `cursor` for the next. `fromRevision` with `cursor` is 400; a cursor of another ' +
   'stream or list is 400 VALIDATION_FAILED naming `cursor`. A `fromRevision` past the last event answers an ' +
@@ -36,7 +37,10 @@ const EVENTS =
 @Roles('auditor')
 @ApiCommonErrors()
 export class SessionAgreementAuditController {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly integrity: IntegrityMonitor,
+  ) {}
 
   @Get('sessions/:id/state')
   @ApiOperation({
@@ -56,7 +60,7 @@ export class SessionAgreementAuditController {
     notFound: true,
   })
   sessionEvents(@Param('id', uuid) id: string, @Query() query: StreamEventsQueryDto) {
-    return streamEvents(this.store, 'session-events', id, sessionStreamId(id), `session ${id}`, query);
+    return streamEvents(this.store, this.integrity, 'session-events', id, sessionStreamId(id), `session ${id}`, query);
   }
 
   @Get('agreements/:id/state')
@@ -77,6 +81,14 @@ export class SessionAgreementAuditController {
     notFound: true,
   })
   agreementEvents(@Param('id', uuid) id: string, @Query() query: StreamEventsQueryDto) {
-    return streamEvents(this.store, 'agreement-events', id, agreementStreamId(id), `agreement ${id}`, query);
+    return streamEvents(
+      this.store,
+      this.integrity,
+      'agreement-events',
+      id,
+      agreementStreamId(id),
+      `agreement ${id}`,
+      query,
+    );
   }
 }

@@ -11,6 +11,7 @@ import { ApiProblem } from '../../http/api-docs.decorators';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
 import { Public } from '../../auth/auth.decorators';
 import { EventStoreHealthIndicator } from './event-store.health';
+import { IntegrityHealthIndicator } from './integrity.health';
 import { ReadModelsHealthIndicator } from './read-models.health';
 
 class HealthIndicatorDto {
@@ -21,13 +22,19 @@ class HealthIndicatorDto {
 const INDICATORS = {
   type: 'object',
   additionalProperties: { $ref: '#/components/schemas/HealthIndicatorDto' },
-  example: { store: { status: 'up' }, readModels: { status: 'up' } },
+  description:
+    '`store`, `readModels` (with `failed`) and `integrity`: `down` once this instance found an event that is not ' +
+    'what its hash says, with `first` (problem, streamId, revision, position, storedHash, recomputedHash, foundBy, ' +
+    'foundAt) and `events` (how many)',
+  example: { store: { status: 'up' }, readModels: { status: 'up' }, integrity: { status: 'up' } },
 } as const;
 
 class HealthDto {
   @ApiProperty({
     enum: ['ok', 'degraded'],
-    description: '`degraded`: a read model or the process manager stopped on an event (details.readModels.failed)',
+    description:
+      '`degraded`: a read model or the process manager stopped on an event (details.readModels.failed), or the ' +
+      "instance's audit reads found a broken record (details.integrity)",
   })
   status!: 'ok' | 'degraded';
   @ApiPropertyOptional({ ...INDICATORS, nullable: true }) info?: Record<string, HealthIndicatorDto> | null;
@@ -44,13 +51,17 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly store: EventStoreHealthIndicator,
     private readonly readModels: ReadModelsHealthIndicator,
+    private readonly integrity: IntegrityHealthIndicator,
   ) {}
 
   /**
    * 200 when the event store and the database beside it answer, 503 otherwise. Status
    * "degraded" (still 200) when a read model or the process manager stopped on an event, with
    * each in `details.readModels.failed`: commands and the other read models still work on every
-   * instance, so taking instances out would not help (decision 0012). No key needed: load balancers call it.
+   * instance, so taking instances out would not help (decision 0012). Likewise when the audit
+   * reads found a broken record: `integrity` is down, but the record is the same from every
+   * instance, and taking them out of rotation would only stop it being served with its marks.
+   * No key needed: load balancers call it.
    */
   @Get()
   @HealthCheck({ swaggerDocumentation: false })
@@ -58,7 +69,9 @@ export class HealthController {
     summary: 'Is this instance able to serve?',
     description:
       '200 when the event store and the database beside it answer (status `degraded` when a read model stopped on an event: ' +
-      'commands and the other reads still work), 503 otherwise. No key needed: load balancers call it.',
+      'commands and the other reads still work; or when an audit read or the digest found an event that is not what its ' +
+      'hash says: `integrity` is `down` with the first finding, and stays so until the instance restarts), 503 otherwise. ' +
+      'No key needed: load balancers call it.',
     security: [],
   })
   @ApiOkResponse({ type: HealthDto, description: 'The store answers; each indicator in details' })
@@ -68,7 +81,15 @@ export class HealthController {
       () => this.store.check('store'),
       () => this.readModels.check('readModels'),
     ]);
+    // Outside terminus's check, which would answer 503 for an indicator that is down.
+    const integrity = this.integrity.check('integrity');
+    const broken = integrity.integrity.status === 'down';
     const failed = (result.details.readModels?.failed as unknown[] | undefined) ?? [];
-    return failed.length > 0 ? { ...result, status: 'degraded' as const } : result;
+    return {
+      ...result,
+      status: failed.length > 0 || broken ? ('degraded' as const) : result.status,
+      ...(broken ? { error: { ...result.error, ...integrity } } : { info: { ...result.info, ...integrity } }),
+      details: { ...result.details, ...integrity },
+    };
   }
 }
