@@ -1,4 +1,5 @@
 import { headPosition } from '@accord/event-store';
+import { ALGORITHM_COSIGNATURE_V1, generateKey, parseSignerKey, signatureLine } from '@accord/signed-note';
 import { Workers } from '../apps/api/src/workers/workers.module';
 import { ADMIN_KEY, MOROCCO_QATAR, startTestApp, TestApp } from './support/test-app';
 
@@ -204,6 +205,48 @@ describe('the API through the client generated from its OpenAPI document', () =>
     expect(dashboard.error).toBeUndefined();
     const digest = await auditor.GET('/audit/digest');
     expect(digest.data!.digest).toMatch(/^[0-9a-f]{64}$/);
+
+    // The transparency log: a witness of each party, a checkpoint, their cosignatures, proofs.
+    const logKey = await auditor.GET('/audit/log-key');
+    expect(logKey.data!.origin).toMatch(/^accord\.dev\/log\//);
+    const witnessKeys = {
+      MA: generateKey('ma.witness', ALGORITHM_COSIGNATURE_V1),
+      QA: generateKey('qa.witness', ALGORITHM_COSIGNATURE_V1),
+    };
+    for (const [party, pair] of Object.entries(witnessKeys)) {
+      const witness = await admin.POST('/admin/witnesses', { body: { party, verifierKey: pair.verifierKey } });
+      expect(witness.response.status).toBe(201);
+    }
+    expect((await auditor.GET('/audit/witnesses')).data!.map((w) => w.party)).toEqual(['MA', 'QA']);
+    const signed = await admin.POST('/audit/checkpoints');
+    expect(signed.response.status).toBe(201);
+    const checkpoint = signed.data!;
+    const text = checkpoint.note.slice(0, checkpoint.note.indexOf('\n\n') + 1);
+    for (const [party, client] of [
+      ['MA', ma],
+      ['QA', qaDelegate],
+    ] as const) {
+      const cosigned = await client.POST('/audit/checkpoints/{treeSize}/cosignatures', {
+        params: { path: { treeSize: checkpoint.treeSize } },
+        body: { cosignature: signatureLine(text, parseSignerKey(witnessKeys[party].signerKey)) },
+      });
+      expect(cosigned.error).toBeUndefined();
+    }
+    const latest = await auditor.GET('/audit/checkpoint');
+    expect(latest.data!.agreements.find((a) => a.agreementId === agreementId)!.cosignedByAll).toBe(true);
+    const listed = await auditor.GET('/audit/checkpoints', { params: { query: { limit: 10 } } });
+    expect(listed.data!.items[0].treeSize).toBe(checkpoint.treeSize);
+    const one = await auditor.GET('/audit/checkpoints/{treeSize}', {
+      params: { path: { treeSize: checkpoint.treeSize } },
+    });
+    expect(one.data!.note).toBe(latest.data!.note);
+    const firstEvent = events.data!.items[0];
+    const inclusion = await auditor.GET('/audit/proofs/inclusion', { params: { query: { eventId: firstEvent.id } } });
+    expect(inclusion.data!.treeSize).toBe(checkpoint.treeSize);
+    const consistency = await auditor.GET('/audit/proofs/consistency', {
+      params: { query: { from: 1, to: checkpoint.treeSize } },
+    });
+    expect(consistency.data!.toRoot).toBe(checkpoint.rootHash);
 
     // Operating it.
     const projections = await auditor.GET('/projections');
