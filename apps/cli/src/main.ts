@@ -5,6 +5,7 @@ import { exportCommand, importCommand } from './export.command';
 import { CliError, keysCommand } from './keys.command';
 import { projectionsCommand } from './projections.command';
 import { storeCommand } from './store.command';
+import { witnessCommand } from './witness.command';
 
 const program = new Command('accord')
   .description('accord: keys, audit, export/import, projections and store tools')
@@ -16,7 +17,8 @@ const program = new Command('accord')
   .addCommand(restoreCommand())
   .addCommand(auditCommand())
   .addCommand(exportCommand())
-  .addCommand(importCommand());
+  .addCommand(importCommand())
+  .addCommand(witnessCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CliError || (error instanceof Error && error.name === 'StoreUrlError')) {

@@ -4,3 +4,5 @@ export * from './sql-log-tree';
 export * from './log-identity';
 export * from './checkpoint-store';
 export * from './witnesses';
+export * from './witness';
+export * from './witness-state';
