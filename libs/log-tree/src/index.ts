@@ -6,3 +6,8 @@ export * from './checkpoint-store';
 export * from './witnesses';
 export * from './witness';
 export * from './witness-state';
+export * from './tree-errors';
+export * from './signed-checkpoint-of';
+export * from './bundle';
+export * from './event-proof';
+export type { CheckedCosignature, SignatureCheck, WitnessProblem } from './checkpoint-checks';
