@@ -5,6 +5,8 @@
  *     node dist/bench/tasks.js prepare <store-url> <events> <long-stream> <commitments> [read-models]
  *     node dist/bench/tasks.js rebuild <store-url>
  *     node dist/bench/tasks.js verify <store-url> <workers>
+ *     node dist/bench/tasks.js bundle <store-url> <dir> <workers>
+ *     node dist/bench/tasks.js tree-proofs <store-url> <proofs>
  *     node dist/bench/tasks.js copy <from-url> <to-url>
  *     node dist/bench/tasks.js peer <dir> <postgres-url or ''> <events> <append-ms>
  */
@@ -18,6 +20,7 @@ import { openApiState } from '../apps/api/src';
 import { appendRun } from '../apps/cli/src';
 import { memoryOf } from './support/processes';
 import { generateLog, registerAgreement, writeCommitmentsInProgress } from './support/log-generator';
+import { bundleTask, proofsTask } from './support/tree-tasks';
 import { emmettSqliteEngine, runPeer, singleAppends } from './peer';
 
 const say = (message: string): void => void process.stderr.write(`  ${message}\n`);
@@ -119,6 +122,12 @@ async function main(): Promise<void> {
       result = { events: report.events, ms: Math.round(report.elapsedMs), workers };
       break;
     }
+    case 'bundle':
+      result = await bundleTask(url, rest[0], Number(rest[1] ?? Math.min(8, availableParallelism())));
+      break;
+    case 'tree-proofs':
+      result = await proofsTask(url, Number(rest[0] ?? 2000));
+      break;
     case 'copy':
       result = await withStore(url, (from) => withStore(rest[0], async (to) => ({ events: await copy(from, to) })));
       break;

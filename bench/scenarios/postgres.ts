@@ -8,6 +8,7 @@ import { runTask } from '../support/processes';
 import { addCommands, addGrowth, commandLoad, growthRuns, loadLongCommitment } from './commands';
 import { PG_URL, SCENARIO, size, type BenchContext } from './context';
 import { addRebuild, rebuild, verify, type LargeLog } from './large-log';
+import { inclusionProofs } from './audit-bundle';
 
 /** Skipped, and said so in the results, when PostgreSQL does not answer; `large` is the SQLite log to copy. */
 export async function postgresScenarios(
@@ -43,6 +44,7 @@ export async function postgresScenarios(
     }
     say('postgres: audit verify');
     await step('postgres verify', () => verify(bench, 'postgres', pgLarge, large.meta.events));
+    await step('postgres inclusion proofs', () => inclusionProofs(bench, 'postgres', pgLarge));
   }
   await dropAll();
 }

@@ -10,6 +10,7 @@ import { copyToDisk } from '../support/copy-to-disk';
 import { addCommands, addGrowth, commandLoad, growthRuns, loadLongCommitment } from './commands';
 import { ADMIN_KEY, SCENARIO, size, type BenchContext } from './context';
 import { addRebuild, largeSqliteLog, rebuild, verify, type LargeLog } from './large-log';
+import { inclusionProofs, verifyBundle } from './audit-bundle';
 
 /** Resolves with the large log, unless it could not be had: PostgreSQL's scenarios copy it. */
 export async function sqliteScenarios(bench: BenchContext, ceiling: number | undefined): Promise<LargeLog | undefined> {
@@ -44,6 +45,9 @@ export async function sqliteScenarios(bench: BenchContext, ceiling: number | und
     if (rebuilt) addRebuild(bench, 'sqlite', rebuilt);
     say('sqlite: audit verify');
     await step('sqlite verify', () => verify(bench, 'sqlite', `sqlite:${sqliteLarge}`, large.meta.events));
+    say('sqlite: audit verify-bundle and inclusion proofs');
+    await step('sqlite verify-bundle', () => verifyBundle(bench, 'sqlite', `sqlite:${sqliteLarge}`));
+    await step('sqlite inclusion proofs', () => inclusionProofs(bench, 'sqlite', `sqlite:${sqliteLarge}`));
     await removeSqlite();
   }
   return large;

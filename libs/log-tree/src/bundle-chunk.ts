@@ -35,7 +35,9 @@ export interface ChunkStreams {
   readonly firstPosition: Float64Array;
   readonly firstPrevHash: (string | null)[];
   readonly lastRevision: Float64Array;
+  /** The last event's hash recomputed, and as the line stores it (null when it stores none). */
   readonly lastHash: string[];
+  readonly lastStored: (string | null)[];
 }
 
 /** An event whose recomputed leaf is not the leaf the operator's tree keeps for it. */
@@ -86,7 +88,9 @@ const HEX_HASH = /^[0-9a-f]{64}$/;
 interface StreamState {
   index: number;
   lastRevision: number;
+  /** Recomputed, and as stored: the next prevHash may name either (one changed hash is one finding). */
   lastHash: string;
+  lastStored: string | null;
 }
 
 /** Verifies the chunk: hashes, leaves and subtrees, and every link and order inside it. */
@@ -164,11 +168,11 @@ export function verifyBundleChunk(chunk: BundleChunk): ChunkOutcome {
           lineHash === null ? null : textOf(lineHash),
         ),
       });
-    // The chain links stored hashes: an event changed under its hash breaks its own link, not the next one's.
-    const stored = lineHash ?? computed;
+    // As accord audit verify: the next prevHash may name this hash recomputed or as stored, so
+    // that one changed event, or one changed hash, is one finding and not two.
     const stream = byId.get(streamId);
     if (!stream) {
-      byId.set(streamId, { index: ids.length, lastRevision: revision, lastHash: stored });
+      byId.set(streamId, { index: ids.length, lastRevision: revision, lastHash: computed, lastStored: lineHash });
       ids.push(streamId);
       firstLine.push(i);
       firstRevision.push(revision);
@@ -179,10 +183,11 @@ export function verifyBundleChunk(chunk: BundleChunk): ChunkOutcome {
       // A missing revision moves the stream on; one that comes again or early does not.
       if (revision > stream.lastRevision) {
         stream.lastRevision = revision;
-        stream.lastHash = stored;
+        stream.lastHash = computed;
+        stream.lastStored = lineHash;
       }
     } else {
-      if (prevHash !== stream.lastHash)
+      if (prevHash !== stream.lastHash && (prevHash === null || prevHash !== stream.lastStored))
         findings.push({
           line,
           ...brokenLinks.chainBroken(
@@ -192,7 +197,8 @@ export function verifyBundleChunk(chunk: BundleChunk): ChunkOutcome {
           ),
         });
       stream.lastRevision = revision;
-      stream.lastHash = stored;
+      stream.lastHash = computed;
+      stream.lastStored = lineHash;
     }
     if (
       streamId === WITNESSES_STREAM &&
@@ -210,7 +216,11 @@ export function verifyBundleChunk(chunk: BundleChunk): ChunkOutcome {
     firstPosition: Float64Array.from(firstPosition),
     firstPrevHash,
     lastRevision: Float64Array.from(ids, (id) => byId.get(id)!.lastRevision),
-    lastHash: ids.map((id) => textOf(byId.get(id)!.lastHash)),
+    lastHash: ids.map((id) => byId.get(id)!.lastHash),
+    lastStored: ids.map((id) => {
+      const stored = byId.get(id)!.lastStored;
+      return stored === null ? null : textOf(stored);
+    }),
   };
   let treeNodes: ChunkNodes | null = null;
   if (treeFixes.length > 0 && treeLeavesMissing === 0) {

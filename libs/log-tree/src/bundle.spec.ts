@@ -266,6 +266,28 @@ function bundleSuite(name: string, open: () => Promise<Subject>) {
         expect(report.brokenLinks[1].detail).toMatch(/changed after it was logged/);
       });
 
+      it('a stored hash changed: one finding, the next event still links to the hash recomputed', async () => {
+        const stream = streamOf('commitment-');
+        const file = changed(await bundle(), 'hash', (lines) =>
+          lines.map((l, i) =>
+            i === lineOf(stream[2]) - 1
+              ? l.replace(/"hash":"(.)/, (_, c: string) => `"hash":"${c === 'a' ? 'b' : 'a'}`)
+              : l,
+          ),
+        );
+        const report = await bothWays(file);
+        // The leaf covers the event, not its hash: the tree still holds it.
+        expect(problems(report)).toEqual([
+          {
+            problem: 'hash-mismatch',
+            line: lineOf(stream[2]),
+            streamId: stream[2].streamId,
+            position: stream[2].position,
+          },
+        ]);
+        expect(report.checkpoint.rootMatches).toBe(true);
+      });
+
       it('a line deleted', async () => {
         const stream = streamOf('commitment-');
         const file = changed(await bundle(), 'deleted', (lines) => lines.filter((_, i) => i !== lineOf(stream[3]) - 1));

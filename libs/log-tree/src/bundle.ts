@@ -305,7 +305,7 @@ export async function verifyBundle(file: string, options: VerifyBundleOptions = 
     const workers = options.workers ?? defaultBundleWorkers(script);
     runner = workers > 0 ? workerThreads(workers, script) : inThisThread();
 
-    const tails = new Map<string, { revision: number; hash: string }>();
+    const tails = new Map<string, { revision: number; hash: string; stored: string | null }>();
     const found: BundleBrokenLink[] = [];
     let foundCount = 0;
     const mismatches: LeafMismatch[] = [];
@@ -337,17 +337,15 @@ export async function verifyBundle(file: string, options: VerifyBundleOptions = 
         const line = outcome.firstLeaf + streams.firstLine[k] + 2;
         const tail = tails.get(streamId);
         const expected = tail ? tail.revision + 1 : 0;
+        const prevHash = streams.firstPrevHash[k];
+        const linked = tail
+          ? prevHash === tail.hash || (prevHash !== null && prevHash === tail.stored)
+          : prevHash === GENESIS_HASH;
         if (where.revision !== expected) cross.push({ line, ...brokenLinks.revisionGap(where, expected) });
-        else if (streams.firstPrevHash[k] !== (tail ? tail.hash : GENESIS_HASH))
-          cross.push({
-            line,
-            ...brokenLinks.chainBroken(where, tail ? tail.hash : GENESIS_HASH, streams.firstPrevHash[k]),
-          });
-        if (!tail) tails.set(streamId, { revision: streams.lastRevision[k], hash: streams.lastHash[k] });
-        else if (streams.lastRevision[k] > tail.revision) {
-          tail.revision = streams.lastRevision[k];
-          tail.hash = streams.lastHash[k];
-        }
+        else if (!linked)
+          cross.push({ line, ...brokenLinks.chainBroken(where, tail ? tail.hash : GENESIS_HASH, prevHash) });
+        const last = { revision: streams.lastRevision[k], hash: streams.lastHash[k], stored: streams.lastStored[k] };
+        if (!tail || last.revision > tail.revision) tails.set(streamId, last);
       }
       const all = cross.length === 0 ? outcome.findings : [...outcome.findings, ...cross].sort(byLine);
       foundCount += all.length;
