@@ -45,6 +45,9 @@ const suites = [
   'test/uuid-case.e2e-spec.ts',
   'test/sigterm.e2e-spec.ts',
   'test/export-cloudevents.e2e-spec.ts',
+  'test/log-checkpoints.e2e-spec.ts',
+  'test/audit-checkpoints.e2e-spec.ts',
+  'test/typed-client.e2e-spec.ts',
 ];
 const jest = require.resolve('jest/bin/jest', { paths: [path.join(__dirname, '..')] });
 const run = spawnSync(process.execPath, [jest, ...suites, ...process.argv.slice(2)], {

@@ -15,7 +15,19 @@ import {
 import { plural } from '@accord/commitments';
 import type { EventStore } from '@accord/event-store';
 import { DEFAULT_STORE_URL, openEventStore, parseStoreUrl } from '@accord/store-factory';
+import {
+  CheckpointStore,
+  holdLogToCheckpoints,
+  LOG_TREE,
+  logVerifierKeys,
+  readLogOrigin,
+  SqlLogTree,
+  type CheckpointAuditReport,
+} from '@accord/log-tree';
+import { ProjectionRunner } from '@accord/projection-runner';
+import { allProjections } from '@accord/read-models';
 import { Command } from 'commander';
+import { openSideDb } from '../../api/src/infrastructure/state/open-api-state';
 import { addTreeCommands } from './audit-tree.commands';
 import { CliError } from './keys.command';
 import { progressBar } from './progress';
@@ -66,8 +78,14 @@ export function auditCommand(): Command {
         } finally {
           bar?.stop();
         }
-        process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : describeReport(report, saved));
-        if (!report.intact) process.exitCode = BROKEN_LOG_EXIT_CODE;
+        const held = await holdToKeptCheckpoints(url, store);
+        const intact = report.intact && (held === undefined || held.findings.length === 0);
+        process.stdout.write(
+          options.json
+            ? `${JSON.stringify({ ...report, intact, chainIntact: report.intact, ...(held ? { checkpoints: held } : {}) })}\n`
+            : describeReport(report, saved) + (held ? describeCheckpoints(held) : ''),
+        );
+        if (!intact) process.exitCode = BROKEN_LOG_EXIT_CODE;
       });
     });
 
@@ -92,6 +110,58 @@ export function auditCommand(): Command {
     });
   addTreeCommands(audit);
   return audit;
+}
+
+/**
+ * The log held to every checkpoint kept beside it (decision 0027): undefined when none was
+ * kept (the API never signed one here). The stored tree, when there, helps find where a
+ * rewrite starts; it is trusted only where it hashes up to a signed root.
+ */
+async function holdToKeptCheckpoints(url: string, store: EventStore): Promise<CheckpointAuditReport | undefined> {
+  const db = openSideDb(url, process.env.ACCORD_READ_MODEL);
+  try {
+    const checkpoints = await new CheckpointStore(db).all();
+    if (checkpoints.length === 0) return undefined;
+    const tables = await new ProjectionRunner(store, db, allProjections).tables(LOG_TREE).catch(() => undefined);
+    const bar = process.stderr.isTTY ? progressBar('checkpoints', await findHeadPosition(store)) : undefined;
+    try {
+      return await holdLogToCheckpoints({
+        store,
+        checkpoints,
+        origin: await readLogOrigin(db),
+        verifierKeys: await logVerifierKeys(db),
+        stored: tables ? new SqlLogTree(db, tables) : undefined,
+        onProgress: bar ? (position) => bar.update(position) : undefined,
+      });
+    } finally {
+      bar?.stop();
+    }
+  } finally {
+    await db.close();
+  }
+}
+
+function describeCheckpoints(report: CheckpointAuditReport): string {
+  const lines = report.findings.map((finding) => {
+    const where = finding.rewritten
+      ? `first rewritten: leaf ${finding.rewritten.leaf}` +
+        (finding.rewritten.position === null
+          ? ''
+          : `, position ${finding.rewritten.position}, ${finding.rewritten.streamId} revision ${finding.rewritten.revision}`)
+      : finding.range
+        ? `the rewrite starts in leaves ${finding.range.begin} to ${finding.range.end - 1}` +
+          (finding.range.streams.length ? ` (streams ${finding.range.streams.join(', ')})` : '')
+        : '';
+    return [
+      `BROKEN checkpoint ${finding.treeSize}: ${finding.problem}`,
+      `  ${finding.detail}`,
+      ...(where ? [`  ${where}`] : []),
+    ].join('\n');
+  });
+  lines.push(
+    `checkpoints: ${number(report.held)} of ${count(report.checked + report.findings.filter((f) => f.problem === 'signature-invalid').length, 'checkpoint')} held`,
+  );
+  return `${lines.join('\n')}\n`;
 }
 
 async function withStore(url: string, work: (store: EventStore) => Promise<void>): Promise<void> {

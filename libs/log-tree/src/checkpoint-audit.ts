@@ -1,5 +1,15 @@
-import type { RecordedEvent } from '@accord/event-store';
-import { CompactRange, MemoryNodeStore, nodeHash, sameHash, type NodeId, type NodeReader } from '@accord/merkle';
+import { hash as sha256 } from 'node:crypto';
+import { storedCanonicalEvent } from '@accord/audit';
+import { readsStoredText, type EventStore, type RecordedEvent, type StoredEvent } from '@accord/event-store';
+import {
+  CompactRange,
+  leafHash,
+  MemoryNodeStore,
+  nodeHash,
+  sameHash,
+  type NodeId,
+  type NodeReader,
+} from '@accord/merkle';
 import { openCheckpoint, parseVerifierKey, SignedNoteError } from '@accord/signed-note';
 import type { StoredCheckpoint } from './checkpoint-store';
 import { eventLeafHash, toBase64 } from './leaf';
@@ -95,13 +105,18 @@ export class CheckpointAudit {
 
   /** The next event of the log, in position order. */
   add(event: RecordedEvent): void {
+    this.addLeaf(event.position, eventLeafHash(event));
+  }
+
+  /** The next event of the log by its position and leaf hash (computed by the caller, e.g. from stored text). */
+  addLeaf(position: number, hash: Uint8Array): void {
     if (this.tree.size === this.positions.length) {
       const grown = new Float64Array(this.positions.length * 2);
       grown.set(this.positions);
       this.positions = grown;
     }
-    this.positions[this.tree.size] = event.position;
-    this.tree.append(eventLeafHash(event));
+    this.positions[this.tree.size] = position;
+    this.tree.append(hash);
     while (this.next < this.checkpoints.length && this.checkpoints[this.next].treeSize === this.tree.size) {
       this.compare(this.checkpoints[this.next++]);
     }
@@ -212,4 +227,50 @@ export class CheckpointAudit {
       ? { leaf, position: event.position, streamId: event.streamId, revision: event.revision, eventId: event.id }
       : { leaf, position: null, streamId: null, revision: null, eventId: null };
   }
+}
+
+/** What `holdLogToCheckpoints` needs: the log, the checkpoints kept beside it, the log's keys, the stored tree. */
+export interface CheckpointSource {
+  readonly store: EventStore;
+  readonly checkpoints: readonly StoredCheckpoint[];
+  readonly origin?: string;
+  readonly verifierKeys: readonly string[];
+  readonly stored?: NodeReader;
+  readonly onProgress?: (position: number) => void;
+}
+
+/**
+ * The whole log held to every checkpoint: one pass, each event's leaf built from the stored
+ * text where the store keeps it canonical (decision 0010, checked against the stored hash),
+ * from the event otherwise. Nothing is read when no checkpoint was kept.
+ */
+export async function holdLogToCheckpoints(source: CheckpointSource): Promise<CheckpointAuditReport> {
+  const audit = new CheckpointAudit(
+    source.checkpoints,
+    { origin: source.origin, verifierKeys: source.verifierKeys },
+    (after, maxCount) => source.store.readAll({ after, maxCount }),
+    source.stored,
+  );
+  if (source.checkpoints.length === 0) return audit.finish();
+  const stored = readsStoredText(source.store) ? source.store : undefined;
+  const last = Math.max(...source.checkpoints.map((c) => c.treeSize));
+  let leaves = 0;
+  for (let after = 0; leaves < last;) {
+    const page = stored
+      ? await stored.readAllStored({ after, maxCount: 1000 })
+      : await source.store.readAll({ after, maxCount: 1000 });
+    if (page.length === 0) break;
+    for (const event of page) {
+      const text = stored ? storedCanonicalEvent(event as StoredEvent) : undefined;
+      const hash =
+        text !== undefined && sha256('sha256', text, 'hex') === event.metadata.hash
+          ? leafHash(Buffer.from(text, 'utf8'))
+          : eventLeafHash(event);
+      audit.addLeaf(event.position, hash);
+      if (++leaves === last) break;
+    }
+    after = page[page.length - 1].position;
+    source.onProgress?.(after);
+  }
+  return audit.finish();
 }

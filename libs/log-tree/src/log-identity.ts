@@ -132,3 +132,10 @@ function configuredSigner(text: string): { logId: string; signer: NoteSigner } {
     );
   return { logId: match[1], signer };
 }
+
+/** The origin of this database's log, without making one: undefined before the API first started. */
+export async function readLogOrigin(db: SqlDb): Promise<string | undefined> {
+  await setupLogTables(db);
+  const [row] = await db.query<{ log_id: string }>(`SELECT log_id FROM audit_log WHERE id = 'log'`);
+  return row ? originOf(row.log_id) : undefined;
+}

@@ -1,0 +1,112 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { computeEventHash, GENESIS_HASH } from '@accord/audit';
+import { postgresEventTable, sqliteEventTable } from '@accord/audit/testing/event-tables';
+import type { EventTable } from '@accord/audit/testing/tamper.suite';
+import type { RecordedEvent } from '@accord/event-store';
+import { TEST_PG_URL } from '@accord/event-store-postgres/testing/postgres-test-database';
+import { ADMIN_KEY, startTestApp } from './support/test-app';
+import { runWorkload } from './support/workload';
+
+const run = promisify(execFile);
+const ACCORD = join(__dirname, '..', 'bin', 'accord.js');
+
+async function accord(args: string[], env: Record<string, string>) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [ACCORD, ...args], { env: { ...process.env, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
+    return { code, stdout, stderr };
+  }
+}
+
+/** The store's events table, opened around the store: SQLite's file or PostgreSQL's schema. */
+async function tableOf(storeUrl: string): Promise<EventTable & { close(): Promise<void> }> {
+  if (storeUrl.startsWith('sqlite:')) return sqliteEventTable(storeUrl.slice('sqlite:'.length));
+  return postgresEventTable(TEST_PG_URL, new URL(storeUrl).searchParams.get('schema')!);
+}
+
+/**
+ * `accord audit verify` holds the log to the checkpoints the API signed (issue 16, point 6):
+ * a stream rewritten with recomputed hashes passes the chain, and verify names the first
+ * rewritten event from the checkpoints, on SQLite and (in the PostgreSQL run) PostgreSQL.
+ */
+describe('accord audit verify with the checkpoints kept beside the log', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'accord-cli-checkpoints-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('finds a stream rewritten with recomputed hashes, names its first event, and bounds it once the tree is rebuilt', async () => {
+    const t = await startTestApp({ dir });
+    await runWorkload(t, 31, 60);
+    const sign = async () => (await t.post('/audit/checkpoints', {}, ADMIN_KEY)).json() as { treeSize: number };
+    const first = await sign();
+    await runWorkload(t, 32, 30);
+    const second = await sign();
+    const log: RecordedEvent[] = await t.log();
+    await t.close();
+    const storeUrl = readFileSync(join(dir, 'store-url'), 'utf8');
+    const env = { ACCORD_STORE: storeUrl };
+
+    const clean = await accord(['audit', 'verify', '--json'], env);
+    expect(clean.code).toBe(0);
+    expect(JSON.parse(clean.stdout)).toMatchObject({
+      intact: true,
+      chainIntact: true,
+      checkpoints: { checked: 2, held: 2, findings: [] },
+    });
+
+    // A commitment's stream, rewritten as the public recipe allows: every link still holds.
+    const victim = log.find(
+      (e) => e.streamId.startsWith('commitment-') && e.revision === 0 && log.indexOf(e) < first.treeSize,
+    )!;
+    const stream = log.filter((e) => e.streamId === victim.streamId);
+    const table = await tableOf(storeUrl);
+    let prevHash = GENESIS_HASH;
+    for (const event of stream) {
+      const row = await table.row(event.position);
+      const data = JSON.parse(row.data);
+      if (event.revision === 0) data.title = 'A quietly different commitment';
+      const { hash: _hash, ...rest } = JSON.parse(row.metadata);
+      const metadata = { ...rest, prevHash };
+      const hash = computeEventHash({ ...event, data, metadata });
+      await table.update(event.position, {
+        data: JSON.stringify(data),
+        metadata: JSON.stringify({ ...metadata, hash }),
+      });
+      prevHash = hash;
+    }
+    await table.close();
+
+    const caught = await accord(['audit', 'verify', '--json'], env);
+    expect(caught.code).toBe(3);
+    const report = JSON.parse(caught.stdout);
+    expect(report).toMatchObject({ intact: false, chainIntact: true, checkpoints: { checked: 2, held: 0 } });
+    expect(report.checkpoints.findings[0]).toMatchObject({
+      treeSize: first.treeSize,
+      problem: 'root-mismatch',
+      rewritten: { leaf: log.indexOf(victim), position: victim.position, streamId: victim.streamId, revision: 0 },
+    });
+    expect(report.checkpoints.findings[1]).toMatchObject({ treeSize: second.treeSize, problem: 'root-mismatch' });
+    const text = await accord(['audit', 'verify'], env);
+    expect(text.stdout).toContain(`BROKEN checkpoint ${first.treeSize}: root-mismatch`);
+    expect(text.stdout).toContain(
+      `first rewritten: leaf ${log.indexOf(victim)}, position ${victim.position}, ${victim.streamId} revision 0`,
+    );
+
+    // The forger rebuilds the tree over the rewritten log: the signed roots still bound it.
+    expect((await accord(['projections', 'rebuild', 'log-tree'], env)).code).toBe(0);
+    const bounded = JSON.parse((await accord(['audit', 'verify', '--json'], env)).stdout);
+    const finding = bounded.checkpoints.findings[0];
+    expect(finding.rewritten).toBeUndefined();
+    expect(finding.range.begin).toBeLessThanOrEqual(log.indexOf(victim));
+    expect(finding.range.end).toBeGreaterThan(log.indexOf(victim));
+    expect(finding.range.streams).toContain(victim.streamId);
+  });
+});
