@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RecordedEvent } from '@accord/event-store';
+import { eventLeafHash } from '@accord/log-tree';
+import { CompactRange } from '@accord/merkle';
 import type { SqlDb } from '@accord/sql';
 import { Workers } from '../apps/api/src/workers/workers.module';
 import { openSideDb } from '../apps/api/src/infrastructure/state/open-api-state';
@@ -12,7 +14,7 @@ import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
 import { lastPosition, prng, runWorkload, WorkloadStats } from './support/workload';
 
 const MAIN = join(__dirname, '..', 'dist', 'apps', 'api', 'src', 'main.js');
-const PROJECTIONS = ['agreements', 'commitments', 'commitment-history', 'sessions'];
+const PROJECTIONS = ['agreements', 'commitments', 'commitment-history', 'sessions', 'log-tree'];
 const SEED = 20261128;
 
 /**
@@ -51,6 +53,16 @@ describe('read models agree with an independent fold of the log', () => {
     const agreements = [
       ...new Set(log.filter((e) => e.type === 'AgreementRegistered').map((e) => e.streamId.slice(10))),
     ];
+
+    // The log tree: a checkpoint signed now has the root of the tree folded here from the events.
+    const signed = await t.post('/audit/checkpoints', {}, ADMIN_KEY);
+    expect(signed.statusCode).toBe(201);
+    const range = CompactRange.empty();
+    for (const event of log) range.append(eventLeafHash(event));
+    expect(signed.json()).toMatchObject({
+      treeSize: log.length,
+      rootHash: Buffer.from(range.root()).toString('base64'),
+    });
 
     // Commitments, as GET /commitments serves them, every page.
     const served = new Map<string, unknown>();
