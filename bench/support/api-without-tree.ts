@@ -7,7 +7,9 @@ import { readApiConfig, serve } from '../../apps/api/src/index';
 import { LOG_TREE } from '@accord/log-tree';
 import { allProjections } from '@accord/read-models';
 
-serve(readApiConfig(), { projections: allProjections.filter((p) => p.name !== LOG_TREE) }).catch((error: unknown) => {
-  console.error(`accord api failed to start: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+Promise.resolve()
+  .then(() => serve(readApiConfig(), { projections: allProjections.filter((p) => p.name !== LOG_TREE) }))
+  .catch((error: unknown) => {
+    console.error(`accord api failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
