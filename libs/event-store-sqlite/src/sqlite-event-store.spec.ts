@@ -244,6 +244,30 @@ describe('SqliteEventStore', () => {
     });
   });
 
+  describe('a log cut under a running store', () => {
+    it('waits, without spinning, when its last events are deleted behind its back, and delivers the next append', async () => {
+      const store = await openStore({ pollIntervalMs: 50 });
+      const stream = streamName();
+      await store.append(stream, many(5));
+      // What someone with the file could do: the last three events go; the store still knows
+      // its head is at position 5, and a follower resumes after position 2.
+      const raw = new Database(file);
+      raw.prepare('DELETE FROM events WHERE position > 2').run();
+      raw.close();
+      const subscription = store.subscribe({ after: 2 });
+      const iterator = subscription[Symbol.asyncIterator]();
+      const reads = jest.spyOn(store as unknown as { readPage: (a: number, m: number) => unknown }, 'readPage');
+      const next = iterator.next();
+      // A loop that never waits would read the empty page again on each of these turns, and no
+      // timer of the process would ever fire again.
+      for (let turn = 0; turn < 2000; turn++) await Promise.resolve();
+      expect(reads.mock.calls.length).toBeLessThan(5);
+      await store.append(streamName(), many(1));
+      expect((await next).value).toMatchObject({ type: 'ThingHappened' });
+      await subscription.stop();
+    });
+  });
+
   describe('two instances on one file (a second process)', () => {
     it('delivers appends made through one instance to a subscription on the other, by polling', async () => {
       const a = await openStore();

@@ -281,10 +281,18 @@ export class SqliteEventStore implements EventStore {
 
   subscribe(options: SubscribeOptions = {}): Subscription {
     if (this.closed) throw new StoreClosedError();
+    // Returning at once for a head already known is done once per position, so that a head
+    // that readPage cannot see (events deleted under the store) cannot spin the loop, which
+    // would starve every timer of the process (as the PostgreSQL store does).
+    let skippedWaitAfter = -1;
     const subscription = new CatchUpSubscription(
       {
         readPage: async (after, maxCount) => (this.closed ? [] : this.readPage(after, maxCount)),
-        waitForAppend: (after, signal) => this.waitForAppend(after, signal),
+        waitForAppend: (after, signal) => {
+          const skip = this.lastCommittedPosition > after && skippedWaitAfter !== after && !this.closed;
+          if (skip) skippedWaitAfter = after;
+          return this.waitForAppend(after, signal, skip);
+        },
       },
       { after: options.after, onStop: (s) => this.subscriptions.delete(s) },
     );
@@ -321,8 +329,8 @@ export class SqliteEventStore implements EventStore {
     return this.statements.readAll.all(Math.max(0, Math.floor(after)), limit);
   }
 
-  private async waitForAppend(after: number, signal: AbortSignal): Promise<void> {
-    if (this.lastCommittedPosition > after && !this.closed) return;
+  private async waitForAppend(_after: number, signal: AbortSignal, skip: boolean): Promise<void> {
+    if (skip) return;
     await this.notifier.wait(signal, this.pollIntervalMs);
     // Woken by this instance's commit or by the timer: another process may have appended.
     if (!this.closed && !signal.aborted) this.refreshHead();
