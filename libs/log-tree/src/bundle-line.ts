@@ -62,7 +62,8 @@ let escaped = false;
 let numberValue = 0;
 
 function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
+  // One comparison for the usual case: canonical JSON has no whitespace at all.
+  return c <= 0x20 && (c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a);
 }
 
 function isHex(c: number): boolean {
@@ -240,8 +241,9 @@ export function textOf(latin1: string): string {
 const LINE_MEMBERS = ['position', 'recordedAt', 'hash', 'leaf', 'event'];
 const EVENT_MEMBERS = ['data', 'id', 'metadata', 'revision', 'schemaVersion', 'streamId', 'type'];
 
-/** Which of `names` the member name token [start, end) is, or -1. */
-function nameIndex(s: string, start: number, end: number, names: readonly string[]): number {
+/** Which of `names` the member name token [start, end) is, or -1; `likely` is tried first (the order accord writes). */
+function nameIndex(s: string, start: number, end: number, names: readonly string[], likely: number): number {
+  if (likely < names.length && isName(s, start, end, names[likely])) return likely;
   for (let n = 0; n < names.length; n++) if (isName(s, start, end, names[n])) return n;
   return -1;
 }
@@ -258,12 +260,13 @@ export function scanEventLine(s: string, out: ScannedLine): string | undefined {
   if (s.charCodeAt(0) !== OPEN) return 'not a JSON object';
   let i = 1;
   let seen = 0;
+  let member = -1;
   for (;;) {
     const nameStart = skipSpace(s, i);
     if (s.charCodeAt(nameStart) !== QUOTE) return `expected a member name at byte ${nameStart}`;
     const nameEnd = readString(s, nameStart, plain);
     if (nameEnd === -1) return `unterminated member name at byte ${nameStart}`;
-    const member = nameIndex(s, nameStart, nameEnd, LINE_MEMBERS);
+    member = nameIndex(s, nameStart, nameEnd, LINE_MEMBERS, member + 1);
     if (member === -1) return `unknown member ${s.slice(nameStart, nameEnd)}`;
     if (seen & (1 << member)) return `the member ${s.slice(nameStart, nameEnd)} twice`;
     seen |= 1 << member;
@@ -322,12 +325,13 @@ function scanEvent(s: string, i: number, plain: boolean, out: ScannedLine): stri
   out.eventStart = i;
   i++;
   let seen = 0;
+  let member = -1;
   for (;;) {
     const nameStart = skipSpace(s, i);
     if (s.charCodeAt(nameStart) !== QUOTE) return `expected a member name of the event at byte ${nameStart}`;
     const nameEnd = readString(s, nameStart, plain);
     if (nameEnd === -1) return `unterminated member name at byte ${nameStart}`;
-    const member = nameIndex(s, nameStart, nameEnd, EVENT_MEMBERS);
+    member = nameIndex(s, nameStart, nameEnd, EVENT_MEMBERS, member + 1);
     if (member === -1) return `the event has a member ${s.slice(nameStart, nameEnd)} the leaf input never has`;
     if (seen & (1 << member)) return `the event has the member ${s.slice(nameStart, nameEnd)} twice`;
     seen |= 1 << member;
