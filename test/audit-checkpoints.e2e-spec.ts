@@ -8,6 +8,7 @@ import { postgresEventTable, sqliteEventTable } from '@accord/audit/testing/even
 import type { EventTable } from '@accord/audit/testing/tamper.suite';
 import type { RecordedEvent } from '@accord/event-store';
 import { TEST_PG_URL } from '@accord/event-store-postgres/testing/postgres-test-database';
+import { Workers } from '../apps/api/src/workers/workers.module';
 import { ADMIN_KEY, startTestApp } from './support/test-app';
 import { runWorkload } from './support/workload';
 
@@ -108,5 +109,33 @@ describe('accord audit verify with the checkpoints kept beside the log', () => {
     expect(finding.range.begin).toBeLessThanOrEqual(log.indexOf(victim));
     expect(finding.range.end).toBeGreaterThan(log.indexOf(victim));
     expect(finding.range.streams).toContain(victim.streamId);
+  });
+
+  it('never signs a tree that no longer extends its last checkpoint, and says so in /health', async () => {
+    const t = await startTestApp({ dir });
+    await runWorkload(t, 33, 40);
+    const first = await t.post('/audit/checkpoints', {}, ADMIN_KEY);
+    expect(first.statusCode).toBe(201);
+    const [victim] = await t.store.readAll({ after: 3, maxCount: 1 });
+    const table = await tableOf(readFileSync(join(dir, 'store-url'), 'utf8'));
+    const row = await table.row(victim.position);
+    await table.update(victim.position, { data: row.data.replace(/"[^"]*"(\s*[,}])/, '"x"$1') });
+    await table.close();
+    await t.app.get(Workers).projections.rebuild('log-tree');
+
+    const refused = await t.post('/audit/checkpoints', {}, ADMIN_KEY);
+    expect([refused.statusCode, refused.json().code]).toEqual([409, 'CONFLICT']);
+    expect(refused.json().detail).toContain('no longer have the root of the last checkpoint');
+    const health = await t.request({ method: 'GET', url: '/health' });
+    expect(health.statusCode).toBe(200);
+    expect(health.json()).toMatchObject({
+      status: 'degraded',
+      details: { integrity: { status: 'down', checkpoint: { lastCheckpoint: first.json().treeSize } } },
+    });
+    // The kept checkpoint is still the latest: nothing was signed over the forgery.
+    expect((await t.request({ method: 'GET', url: '/audit/checkpoint', key: ADMIN_KEY })).json().note).toBe(
+      first.json().note,
+    );
+    await t.close();
   });
 });

@@ -19,9 +19,19 @@ export interface IntegrityFinding {
   readonly foundAt: string;
 }
 
+/** The log tree no longer extends the last signed checkpoint: the log under it was rewritten or cut. */
+export interface CheckpointFinding {
+  readonly lastCheckpoint: number;
+  readonly treeSize: number;
+  readonly detail: string;
+  readonly foundAt: string;
+}
+
 export interface IntegrityStatus {
   /** The first finding since this instance started, if any. */
   readonly first?: IntegrityFinding;
+  /** The first time this instance would not sign a checkpoint because the tree forks from the last one. */
+  readonly checkpoint?: CheckpointFinding;
   /** Distinct events found broken since then (at most MAX_EVENTS_COUNTED are counted). */
   readonly events: number;
 }
@@ -40,6 +50,7 @@ export const MAX_EVENTS_COUNTED = 10_000;
 export class IntegrityMonitor {
   private readonly logger = new Logger('Integrity');
   private first?: IntegrityFinding;
+  private checkpoint?: CheckpointFinding;
   /** Positions of the events found broken. */
   private readonly seen = new Set<number>();
 
@@ -55,8 +66,19 @@ export class IntegrityMonitor {
     );
   }
 
+  /** The checkpointer found the tree no longer extends the last checkpoint (said once; kept until restart). */
+  recordCheckpoint(finding: Omit<CheckpointFinding, 'foundAt'>): void {
+    if (this.checkpoint) return;
+    this.checkpoint = { ...finding, foundAt: this.clock.now().toISOString() };
+    this.logger.error(`no checkpoint signed: ${finding.detail}`);
+  }
+
   status(): IntegrityStatus {
-    return { ...(this.first ? { first: this.first } : {}), events: this.seen.size };
+    return {
+      ...(this.first ? { first: this.first } : {}),
+      ...(this.checkpoint ? { checkpoint: this.checkpoint } : {}),
+      events: this.seen.size,
+    };
   }
 }
 

@@ -22,6 +22,7 @@ import { CLOCK, type Clock } from '../infrastructure/clock';
 import { EVENT_STORE } from '../infrastructure/event-store.module';
 import { ReadModels } from '../workers/read-models';
 import { ProblemException } from '../http/problem';
+import { IntegrityMonitor } from './integrity-monitor';
 
 /** A checkpoint as the API answers it: the signed note with every cosignature, and who cosigned. */
 export interface CheckpointView {
@@ -52,6 +53,7 @@ export class LogService implements OnApplicationBootstrap {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly integrity: IntegrityMonitor,
   ) {
     this.checkpoints = new CheckpointStore(readModels.db);
   }
@@ -125,10 +127,15 @@ export class LogService implements OnApplicationBootstrap {
         lastCheckpoint: last.treeSize,
         treeSize: head.size,
       });
-    if (head.size < last.treeSize)
-      throw rewritten(`The tree has ${head.size} leaves, fewer than the last checkpoint's ${last.treeSize}`);
-    if (!sameHash(await tree.root(last.treeSize), last.rootHash))
-      throw rewritten(`The tree's first ${last.treeSize} leaves no longer have the root of the last checkpoint`);
+    const problem =
+      head.size < last.treeSize
+        ? `The tree has ${head.size} leaves, fewer than the last checkpoint's ${last.treeSize}`
+        : !sameHash(await tree.root(last.treeSize), last.rootHash)
+          ? `The tree's first ${last.treeSize} leaves no longer have the root of the last checkpoint`
+          : undefined;
+    if (problem === undefined) return;
+    this.integrity.recordCheckpoint({ lastCheckpoint: last.treeSize, treeSize: head.size, detail: problem });
+    throw rewritten(problem);
   }
 
   async view(checkpoint: StoredCheckpoint): Promise<CheckpointView> {

@@ -25,7 +25,8 @@ const INDICATORS = {
   description:
     '`store`, `readModels` (with `failed`) and `integrity`: `down` once this instance found an event that is not ' +
     'what its hash says, with `first` (problem, streamId, revision, position, storedHash, recomputedHash, foundBy, ' +
-    'foundAt) and `events` (how many)',
+    'foundAt) and `events` (how many), or once its checkpointer found the log tree no longer extends the last ' +
+    'checkpoint, with `checkpoint` (lastCheckpoint, treeSize, detail, foundAt)',
   example: { store: { status: 'up' }, readModels: { status: 'up' }, integrity: { status: 'up' } },
 } as const;
 
@@ -34,7 +35,7 @@ class HealthDto {
     enum: ['ok', 'degraded'],
     description:
       '`degraded`: a read model or the process manager stopped on an event (details.readModels.failed), or the ' +
-      "instance's audit reads found a broken record (details.integrity)",
+      "instance's audit reads found a broken record, or the log tree no longer extends the last checkpoint (details.integrity)",
   })
   status!: 'ok' | 'degraded';
   @ApiPropertyOptional({ ...INDICATORS, nullable: true }) info?: Record<string, HealthIndicatorDto> | null;
