@@ -281,7 +281,8 @@ function foldChunk(leaves: Buffer, count: number): ChunkNodes {
         const left = (offset + 2 * k) * 32;
         scratch[0] = 1;
         leaves.copy(scratch, 1, left, left + 64);
-        hash('sha256', scratch, 'buffer').copy(leaves, (offset + k) * 32);
+        // As latin1 text, not a Buffer: a Buffer made in C++ costs more than the hash of a node.
+        leaves.write(hash('sha256', scratch, 'binary'), (offset + k) * 32, 'latin1');
       }
     }
     hashes.set(leaves.subarray(offset * 32, offset * 32 + 32), levels.length * 32);
