@@ -131,7 +131,8 @@ export async function verifyLogInChunks(
       while (next < listed.length && at[next] === i) found.add(listed[next++]);
       const position = positions[i];
       digest.add(position > digest.position ? position : digest.position, hashes.slice(i * 64, i * 64 + 64));
-      noted(saved.after(digest, { streamId: stream.streamId, revision: revisions[i], position }));
+      const mismatch = saved.after(digest, { streamId: stream.streamId, revision: revisions[i], position });
+      if (mismatch) found.add(mismatch);
     }
     // Those past the chunk's list are only counted: the report's list was full before them.
     found.addUnlisted(chunk.foundCount - listed.length);

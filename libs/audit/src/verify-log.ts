@@ -2,6 +2,7 @@ import type { EventStore, RecordedEvent } from '@accord/event-store';
 import { BrokenLinkList, brokenLinks, type BrokenLink, type EventAt } from './broken-link';
 import { computeEventHash, GENESIS_HASH } from './event-hash';
 import { RunningDigest, type LogDigest } from './log-digest';
+import { HashRecomputer } from './verify-hash';
 
 export type { BrokenLink, BrokenLinkProblem } from './broken-link';
 
@@ -76,8 +77,11 @@ export class LogVerifier {
     return this.lastPosition;
   }
 
-  /** Checks the next event, takes it in, and returns the first broken link it showed (all are in `found`). */
-  check(event: VerifiableEvent): BrokenLink | undefined {
+  /**
+   * Checks the next event, takes it in, and returns the first broken link it showed (all are
+   * in `found`). `computed` is its recomputed hash, when the caller has it (HashRecomputer).
+   */
+  check(event: VerifiableEvent, computed = computeEventHash(event)): BrokenLink | undefined {
     let first: BrokenLink | undefined;
     const tail = this.tails.get(event.streamId);
     const previous = tail ?? NO_EVENT_YET;
@@ -89,7 +93,6 @@ export class LogVerifier {
       first = this.note(brokenLinks.revisionGap(event, previous.revision + 1));
       misplaced = true;
     }
-    const computed = computeEventHash(event);
     if (event.metadata.hash !== computed) {
       const link = this.note(brokenLinks.hashMismatch(event, computed, event.metadata.hash));
       first ??= link;
@@ -221,14 +224,17 @@ export async function verifyLog(store: EventStore, options: VerifyLogOptions = {
   const noted = (link: BrokenLink | undefined) => {
     if (link) found.add(link);
   };
+  // Hashes from the stored text where the store keeps it, as the chunks do.
+  const recomputer = new HashRecomputer(store);
 
   noted(saved.after(verifier.digest, undefined));
   for (;;) {
-    const page = await store.readAll({ after: verifier.position, maxCount: pageSize });
+    const page = await recomputer.read(store, verifier.position, pageSize);
     if (page.length === 0) break;
     for (const event of page) {
-      verifier.check(event);
-      noted(saved.after(verifier.digest, event));
+      verifier.check(event, recomputer.hash(event));
+      const mismatch = saved.after(verifier.digest, event);
+      if (mismatch) found.add(mismatch);
     }
     options.onProgress?.({ events: verifier.events, position: verifier.position });
   }
