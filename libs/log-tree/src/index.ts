@@ -6,6 +6,7 @@ export * from './checkpoint-store';
 export * from './witnesses';
 export * from './witness';
 export * from './witness-state';
+export * from './checkpoint-audit';
 export * from './tree-errors';
 export * from './signed-checkpoint-of';
 export * from './bundle';
