@@ -163,22 +163,27 @@ function readName(s: string, i: number, plain: boolean): number {
   if (s.charCodeAt(i) !== QUOTE) return -1;
   const end = readString(s, i, plain);
   if (end === -1) return -1;
-  const colon = skipSpace(s, end);
-  return s.charCodeAt(colon) === COLON ? skipSpace(s, colon + 1) : -1;
+  // Canonical JSON has no whitespace: look for it only where the next character is not the one expected.
+  const colon = s.charCodeAt(end) === COLON ? end : skipSpace(s, end);
+  if (s.charCodeAt(colon) !== COLON) return -1;
+  return s.charCodeAt(colon + 1) > 0x20 ? colon + 1 : skipSpace(s, colon + 1);
 }
 
 /** The index after the JSON value at `i`, or -1 if it is not one. Iterative: no recursion per level. */
 export function skipValue(s: string, i: number, plain: boolean, depth = 0): number {
   const floor = depth;
   value: for (;;) {
-    i = skipSpace(s, i);
-    const c = s.charCodeAt(i);
+    let c = s.charCodeAt(i);
+    if (c <= 0x20) {
+      i = skipSpace(s, i);
+      c = s.charCodeAt(i);
+    }
     if (c === QUOTE) {
       i = readString(s, i, plain);
       if (i === -1) return -1;
     } else if (c === OPEN || c === 0x5b) {
       const close = c === OPEN ? CLOSE : 0x5d;
-      i = skipSpace(s, i + 1);
+      i = s.charCodeAt(i + 1) > 0x20 ? i + 1 : skipSpace(s, i + 1);
       if (s.charCodeAt(i) === close) i++;
       else {
         if (depth >= MAX_DEPTH) return -1;
@@ -205,11 +210,14 @@ export function skipValue(s: string, i: number, plain: boolean, depth = 0): numb
     // After a value: the next member or element, or the containers it closes.
     for (;;) {
       if (depth === floor) return i;
-      i = skipSpace(s, i);
-      const next = s.charCodeAt(i);
+      let next = s.charCodeAt(i);
+      if (next <= 0x20) {
+        i = skipSpace(s, i);
+        next = s.charCodeAt(i);
+      }
       const inObject = stack[depth - 1] === OBJECT;
       if (next === COMMA) {
-        i = inObject ? readName(s, skipSpace(s, i + 1), plain) : i + 1;
+        i = inObject ? readName(s, s.charCodeAt(i + 1) > 0x20 ? i + 1 : skipSpace(s, i + 1), plain) : i + 1;
         if (i === -1) return -1;
         continue value;
       }
@@ -262,7 +270,7 @@ export function scanEventLine(s: string, out: ScannedLine): string | undefined {
   let seen = 0;
   let member = -1;
   for (;;) {
-    const nameStart = skipSpace(s, i);
+    const nameStart = s.charCodeAt(i) > 0x20 ? i : skipSpace(s, i);
     if (s.charCodeAt(nameStart) !== QUOTE) return `expected a member name at byte ${nameStart}`;
     const nameEnd = readString(s, nameStart, plain);
     if (nameEnd === -1) return `unterminated member name at byte ${nameStart}`;
@@ -270,9 +278,9 @@ export function scanEventLine(s: string, out: ScannedLine): string | undefined {
     if (member === -1) return `unknown member ${s.slice(nameStart, nameEnd)}`;
     if (seen & (1 << member)) return `the member ${s.slice(nameStart, nameEnd)} twice`;
     seen |= 1 << member;
-    i = skipSpace(s, nameEnd);
+    i = s.charCodeAt(nameEnd) === COLON ? nameEnd : skipSpace(s, nameEnd);
     if (s.charCodeAt(i) !== COLON) return `expected ":" at byte ${i}`;
-    i = skipSpace(s, i + 1);
+    i = s.charCodeAt(i + 1) > 0x20 ? i + 1 : skipSpace(s, i + 1);
     const start = i;
     switch (member) {
       case 0:
@@ -306,7 +314,7 @@ export function scanEventLine(s: string, out: ScannedLine): string | undefined {
         break;
       }
     }
-    i = skipSpace(s, i);
+    if (s.charCodeAt(i) <= 0x20) i = skipSpace(s, i);
     const c = s.charCodeAt(i);
     if (c === COMMA) {
       i++;
@@ -327,7 +335,7 @@ function scanEvent(s: string, i: number, plain: boolean, out: ScannedLine): stri
   let seen = 0;
   let member = -1;
   for (;;) {
-    const nameStart = skipSpace(s, i);
+    const nameStart = s.charCodeAt(i) > 0x20 ? i : skipSpace(s, i);
     if (s.charCodeAt(nameStart) !== QUOTE) return `expected a member name of the event at byte ${nameStart}`;
     const nameEnd = readString(s, nameStart, plain);
     if (nameEnd === -1) return `unterminated member name at byte ${nameStart}`;
@@ -335,9 +343,9 @@ function scanEvent(s: string, i: number, plain: boolean, out: ScannedLine): stri
     if (member === -1) return `the event has a member ${s.slice(nameStart, nameEnd)} the leaf input never has`;
     if (seen & (1 << member)) return `the event has the member ${s.slice(nameStart, nameEnd)} twice`;
     seen |= 1 << member;
-    i = skipSpace(s, nameEnd);
+    i = s.charCodeAt(nameEnd) === COLON ? nameEnd : skipSpace(s, nameEnd);
     if (s.charCodeAt(i) !== COLON) return `expected ":" at byte ${i}`;
-    i = skipSpace(s, i + 1);
+    i = s.charCodeAt(i + 1) > 0x20 ? i + 1 : skipSpace(s, i + 1);
     const start = i;
     switch (member) {
       case 2: {
@@ -374,7 +382,7 @@ function scanEvent(s: string, i: number, plain: boolean, out: ScannedLine): stri
         i = skipValue(s, i, plain, 1);
         if (i === -1) return `data is not JSON (from byte ${start})`;
     }
-    i = skipSpace(s, i);
+    if (s.charCodeAt(i) <= 0x20) i = skipSpace(s, i);
     const c = s.charCodeAt(i);
     if (c === COMMA) {
       i++;
@@ -393,14 +401,14 @@ function scanMetadata(s: string, i: number, plain: boolean, out: ScannedLine): n
   if (s.charCodeAt(i) === CLOSE) return i + 1;
   let seen = false;
   for (;;) {
-    const nameStart = skipSpace(s, i);
+    const nameStart = s.charCodeAt(i) > 0x20 ? i : skipSpace(s, i);
     if (s.charCodeAt(nameStart) !== QUOTE) return `expected a member name of the metadata at byte ${nameStart}`;
     const nameEnd = readString(s, nameStart, plain);
     if (nameEnd === -1) return `unterminated member name at byte ${nameStart}`;
     const isPrev = isName(s, nameStart, nameEnd, 'prevHash');
-    i = skipSpace(s, nameEnd);
+    i = s.charCodeAt(nameEnd) === COLON ? nameEnd : skipSpace(s, nameEnd);
     if (s.charCodeAt(i) !== COLON) return `expected ":" at byte ${i}`;
-    i = skipSpace(s, i + 1);
+    i = s.charCodeAt(i + 1) > 0x20 ? i + 1 : skipSpace(s, i + 1);
     const start = i;
     if (isPrev) {
       if (seen) return 'the metadata has prevHash twice';
@@ -417,7 +425,7 @@ function scanMetadata(s: string, i: number, plain: boolean, out: ScannedLine): n
       i = skipValue(s, i, plain, 2);
       if (i === -1) return `the metadata is not JSON (from byte ${start})`;
     }
-    i = skipSpace(s, i);
+    if (s.charCodeAt(i) <= 0x20) i = skipSpace(s, i);
     const c = s.charCodeAt(i);
     if (c === COMMA) {
       i++;
