@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { computeEventHash, digestLog, GENESIS_HASH } from '@accord/audit';
 import { describeEveryBrokenLink } from '@accord/audit/testing/broken-links.suite';
-import { describeTamperCases, type EventTable, type RawEventRow } from '@accord/audit/testing/tamper.suite';
+import { sqliteEventTable } from '@accord/audit/testing/event-tables';
+import { describeTamperCases } from '@accord/audit/testing/tamper.suite';
 import type { RecordedEvent } from '@accord/event-store';
 import { SqliteEventStore } from '@accord/event-store-sqlite';
-import Database from 'better-sqlite3';
 import { Workers } from '../apps/api/src/workers/workers.module';
 import { ADMIN_KEY, MOROCCO_QATAR, startTestApp, type TestApp } from './support/test-app';
 import { fakeDate } from './support/fake-date';
@@ -28,50 +28,17 @@ async function accord(args: string[], env: Record<string, string> = {}) {
   }
 }
 
-/** The SQLite store's table, opened beside the store: what someone with the file could do. */
-function sqliteTable(file: string): EventTable & { close(): void } {
-  const db = new Database(file);
-  const row = (position: number): RawEventRow => {
-    const found = db
-      .prepare('SELECT position, stream_id AS streamId, revision, id, data, metadata FROM events WHERE position = ?')
-      .get(position) as RawEventRow | undefined;
-    if (!found) throw new Error(`no event at position ${position}`);
-    return found;
-  };
-  return {
-    row: async (position) => row(position),
-    async update(position, changes) {
-      for (const [column, value] of Object.entries(changes)) {
-        if (!['id', 'data', 'metadata'].includes(column)) throw new Error(column);
-        db.prepare(`UPDATE events SET ${column} = ? WHERE position = ?`).run(value, position);
-      }
-    },
-    async delete(position) {
-      db.prepare('DELETE FROM events WHERE position = ?').run(position);
-    },
-    async swapPositions(a, b) {
-      const move = db.prepare('UPDATE events SET position = ? WHERE position = ?');
-      db.transaction(() => {
-        move.run(-1, a);
-        move.run(a, b);
-        move.run(b, -1);
-      })();
-    },
-    close: () => db.close(),
-  };
-}
-
 async function openSqlite() {
   const dir = mkdtempSync(join(tmpdir(), 'accord-tamper-'));
   const file = join(dir, 'accord.db');
   const store = await SqliteEventStore.open(file);
-  const table = sqliteTable(file);
+  const table = sqliteEventTable(file);
   return {
     store,
     table,
     workerUrl: `sqlite:${file}`,
     async dispose() {
-      table.close();
+      await table.close();
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
@@ -483,7 +450,7 @@ describe('npx accord audit', () => {
     expect(extended.stdout).toMatch(/the log extends the saved digest of \d+ events/);
 
     // Commitment 2 rewritten, its chain recomputed: self-consistent, caught only by the digest.
-    const table = sqliteTable(join(dir, 'accord.db'));
+    const table = sqliteEventTable(join(dir, 'accord.db'));
     const stream = log.filter((e) => e.streamId === `commitment-${ids[2]}`);
     let prevHash = GENESIS_HASH;
     for (const event of stream) {
@@ -511,7 +478,7 @@ describe('npx accord audit', () => {
     await table.update(revised.position, {
       data: revisedRow.data.replace('Commitment 1, revised', 'Commitment 1, revisee'),
     });
-    table.close();
+    await table.close();
     const broken = await accord(['audit', 'verify', '--json'], env);
     expect(broken.code).toBe(3);
     const findings = [
