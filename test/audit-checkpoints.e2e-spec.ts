@@ -3,9 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { computeEventHash, GENESIS_HASH } from '@accord/audit';
 import { postgresEventTable, sqliteEventTable } from '@accord/audit/testing/event-tables';
-import type { EventTable } from '@accord/audit/testing/tamper.suite';
+import { rewriteWithRecomputedHashes, type EventTable } from '@accord/audit/testing/tamper.suite';
 import type { RecordedEvent } from '@accord/event-store';
 import { TEST_PG_URL } from '@accord/event-store-postgres/testing/postgres-test-database';
 import { Workers } from '../apps/api/src/workers/workers.module';
@@ -69,20 +68,7 @@ describe('accord audit verify with the checkpoints kept beside the log', () => {
     )!;
     const stream = log.filter((e) => e.streamId === victim.streamId);
     const table = await tableOf(storeUrl);
-    let prevHash = GENESIS_HASH;
-    for (const event of stream) {
-      const row = await table.row(event.position);
-      const data = JSON.parse(row.data);
-      if (event.revision === 0) data.title = 'A quietly different commitment';
-      const { hash: _hash, ...rest } = JSON.parse(row.metadata);
-      const metadata = { ...rest, prevHash };
-      const hash = computeEventHash({ ...event, data, metadata });
-      await table.update(event.position, {
-        data: JSON.stringify(data),
-        metadata: JSON.stringify({ ...metadata, hash }),
-      });
-      prevHash = hash;
-    }
+    await rewriteWithRecomputedHashes(table, stream);
     await table.close();
 
     const caught = await accord(['audit', 'verify', '--json'], env);

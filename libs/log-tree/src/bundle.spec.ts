@@ -2,9 +2,15 @@ import { hash as sha256, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { canonicalEvent, computeEventHash, GENESIS_HASH } from '@accord/audit';
+import { canonicalEvent } from '@accord/audit';
 import { postgresEventTable, sqliteEventTable } from '@accord/audit/testing/event-tables';
-import { append, progress, seed, type EventTable } from '@accord/audit/testing/tamper.suite';
+import {
+  append,
+  progress,
+  rewriteWithRecomputedHashes,
+  seed,
+  type EventTable,
+} from '@accord/audit/testing/tamper.suite';
 import type { EventStore, RecordedEvent } from '@accord/event-store';
 import { PostgresEventStore } from '@accord/event-store-postgres';
 import {
@@ -439,19 +445,7 @@ function bundleSuite(name: string, open: () => Promise<Subject>) {
 
     it('names the events the database changed after they were logged: the tree kept their leaves', async () => {
       const stream = streamOf('commitment-');
-      let prevHash = GENESIS_HASH;
-      for (const event of stream) {
-        const row = await subject.table.row(event.position);
-        const data = JSON.parse(row.data);
-        if (event.revision === 0) data.title = 'A quietly different commitment';
-        const { hash: _hash, ...rest } = JSON.parse(row.metadata);
-        const metadata = { ...rest, prevHash };
-        prevHash = computeEventHash({ ...event, data, metadata });
-        await subject.table.update(event.position, {
-          data: JSON.stringify(data),
-          metadata: JSON.stringify({ ...metadata, hash: prevHash }),
-        });
-      }
+      await rewriteWithRecomputedHashes(subject.table, stream);
       const report = await verify(await bundle());
       expect(report.brokenLinks.map(({ problem, streamId, position }) => ({ problem, streamId, position }))).toEqual([
         ...stream.map((e) => ({ problem: 'leaf-mismatch', streamId: e.streamId, position: e.position })),

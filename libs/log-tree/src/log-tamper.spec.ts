@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { computeEventHash, GENESIS_HASH, verifyLog } from '@accord/audit';
-import { append, progress, seed, type StoreWithTable } from '@accord/audit/testing/tamper.suite';
+import { verifyLog } from '@accord/audit';
+import {
+  append,
+  progress,
+  rewriteWithRecomputedHashes,
+  seed,
+  type StoreWithTable,
+} from '@accord/audit/testing/tamper.suite';
 import type { RecordedEvent } from '@accord/event-store';
 import { ProjectionRunner } from '@accord/projection-runner';
 import { ALGORITHM_COSIGNATURE_V1, formatCheckpoint, generateKey, parseSignerKey, signNote } from '@accord/signed-note';
@@ -82,22 +88,7 @@ function describeTreeTamperCases(name: string, open: () => Promise<TreeTamperSub
     };
     const leafOf = (event: RecordedEvent) => log.findIndex((e) => e.id === event.id);
     /** Rewrites a stream with recomputed hashes, the public recipe: its chain holds. */
-    const rewriteStream = async (stream: RecordedEvent[]) => {
-      let prevHash = GENESIS_HASH;
-      for (const event of stream) {
-        const row = await subject.table.row(event.position);
-        const data = JSON.parse(row.data);
-        if (event.revision === 0) data.title = 'A quietly different commitment';
-        const { hash: _hash, ...rest } = JSON.parse(row.metadata);
-        const metadata = { ...rest, prevHash };
-        const hash = computeEventHash({ ...event, data, metadata });
-        await subject.table.update(event.position, {
-          data: JSON.stringify(data),
-          metadata: JSON.stringify({ ...metadata, hash }),
-        });
-        prevHash = hash;
-      }
-    };
+    const rewriteStream = (stream: RecordedEvent[]) => rewriteWithRecomputedHashes(subject.table, stream);
 
     beforeEach(async () => {
       subject = await open();

@@ -169,20 +169,7 @@ export function describeTamperCases(name: string, open: () => Promise<StoreWithT
     it('(d) finds a stream rewritten with fresh hashes self-consistent, and catches it with a saved digest', async () => {
       const saved = await digestLog(subject.store);
       const stream = commitments()[2];
-      let prevHash = GENESIS_HASH;
-      for (const event of stream) {
-        const row = await subject.table.row(event.position);
-        const data = JSON.parse(row.data);
-        if (event.revision === 0) data.title = 'A quietly different commitment';
-        const { hash: _hash, ...rest } = JSON.parse(row.metadata);
-        const metadata = { ...rest, prevHash };
-        const hash = computeEventHash({ ...event, data, metadata });
-        await subject.table.update(event.position, {
-          data: JSON.stringify(data),
-          metadata: JSON.stringify({ ...metadata, hash }),
-        });
-        prevHash = hash;
-      }
+      await rewriteWithRecomputedHashes(subject.table, stream);
       expect((await subject.store.readStream(stream[0].streamId))[0].data).toMatchObject({
         title: 'A quietly different commitment',
       });
@@ -216,6 +203,29 @@ export function describeTamperCases(name: string, open: () => Promise<StoreWithT
       });
     });
   });
+}
+
+/**
+ * Rewrites a stream in the database as the public recipe allows: its first event gets another
+ * title, and every event of it a hash recomputed over its new content, chained from 64 zeros.
+ * The chain holds; only something signed or saved before tells.
+ */
+export async function rewriteWithRecomputedHashes(
+  table: EventTable,
+  stream: readonly RecordedEvent[],
+  title = 'A quietly different commitment',
+): Promise<void> {
+  let prevHash = GENESIS_HASH;
+  for (const event of stream) {
+    const row = await table.row(event.position);
+    const data = JSON.parse(row.data);
+    if (event.revision === 0) data.title = title;
+    const { hash: _hash, ...rest } = JSON.parse(row.metadata);
+    const metadata = { ...rest, prevHash };
+    const hash = computeEventHash({ ...event, data, metadata });
+    await table.update(event.position, { data: JSON.stringify(data), metadata: JSON.stringify({ ...metadata, hash }) });
+    prevHash = hash;
+  }
 }
 
 /** The worker as `npm run build` compiles it (jest's global setup builds before any suite). */
