@@ -49,7 +49,9 @@ export const logTreeProjection: Projection = {
         position: 'bigint',
         hash: 'text',
       },
-      indexes: [['event_id'], ['position']],
+      // Looked up by event (proofs); read by leaf (the key) otherwise. No index on position: every
+      // index is one more write per event on the command path's database.
+      indexes: [['event_id']],
     },
     {
       name: 'tree_nodes',
