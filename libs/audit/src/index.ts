@@ -10,3 +10,4 @@ export * from './log-reader';
 export * from './event-time';
 export * from './export-format';
 export * from './cloudevents-format';
+export * from './thread-pool';

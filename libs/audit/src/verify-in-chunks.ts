@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { threadPool } from './thread-pool';
 import type { EventStore } from '@accord/event-store';
 import { RunningDigest } from './log-digest';
 import { verifyChunk, type ChunkRange, type ChunkResult } from './verify-chunk';
@@ -163,56 +163,15 @@ export interface WorkerPoolOptions {
 export function workerPool(storeUrl: string, options: WorkerPoolOptions = {}): ChunkRunner {
   const size = Math.max(1, options.workers ?? Math.min(8, availableParallelism()));
   const script = options.script ?? join(__dirname, 'verify-worker.js');
-  type Job = {
-    range: ChunkRange;
-    tails?: ReadonlyMap<string, StreamTail>;
-    resolve: (r: ChunkResult) => void;
-    reject: (e: unknown) => void;
-  };
-  const queue: Job[] = [];
-  const idle: Worker[] = [];
-  const busy = new Map<Worker, Job>();
-  let failure: unknown;
-
-  const start = (): Worker => {
-    // A young generation big enough for a page of parsed events keeps them from being promoted.
-    const worker = new Worker(script, { workerData: { storeUrl }, resourceLimits: { maxYoungGenerationSizeMb: 64 } });
-    worker.on('message', (message: { result?: ChunkResult; error?: string }) => {
-      const job = busy.get(worker)!;
-      busy.delete(worker);
-      if (message.error !== undefined) job.reject(new Error(message.error));
-      else job.resolve(message.result!);
-      idle.push(worker);
-      pump();
-    });
-    worker.on('error', (error) => {
-      failure = error;
-      for (const job of [...busy.values(), ...queue.splice(0)]) job.reject(error);
-      busy.clear();
-    });
-    return worker;
-  };
-  const workers = Array.from({ length: size }, start);
-  idle.push(...workers);
-  const pump = () => {
-    while (idle.length > 0 && queue.length > 0) {
-      const worker = idle.shift()!;
-      const job = queue.shift()!;
-      busy.set(worker, job);
-      worker.postMessage({ range: job.range, tails: job.tails });
-    }
-  };
+  // A young generation big enough for a page of parsed events keeps them from being promoted.
+  const pool = threadPool<{ result?: ChunkResult; error?: string }>(script, size, {
+    workerData: { storeUrl },
+    resourceLimits: { maxYoungGenerationSizeMb: 64 },
+  });
   return {
-    concurrency: size,
-    run: (range, tails) =>
-      new Promise<ChunkResult>((resolve, reject) => {
-        if (failure) return reject(failure);
-        queue.push({ range, tails, resolve, reject });
-        pump();
-      }),
-    close: async () => {
-      await Promise.all(workers.map((worker) => worker.terminate()));
-    },
+    concurrency: pool.size,
+    run: async (range, tails) => (await pool.run({ range, tails })).result!,
+    close: () => pool.close(),
   };
 }
 

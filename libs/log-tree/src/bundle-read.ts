@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { threadPool } from '@accord/audit';
 import { verifyBundleChunk, type ChunkOutcome } from './bundle-chunk';
 
 /** One chunk of a block: `chunkLines` lines (fewer for the last), bounds relative to the block. */
@@ -130,48 +130,11 @@ export function defaultBundleWorkers(script = BUNDLE_WORKER): number {
 }
 
 export function workerThreads(count: number, script = BUNDLE_WORKER): BlockRunner {
-  type Job = { block: BundleBlock; resolve: (o: ChunkOutcome[]) => void; reject: (e: unknown) => void };
-  const queue: Job[] = [];
-  const idle: Worker[] = [];
-  const busy = new Map<Worker, Job>();
-  let failure: unknown;
-  const start = (): Worker => {
-    const worker = new Worker(script);
-    worker.on('message', (message: { outcomes?: ChunkOutcome[]; error?: string }) => {
-      const job = busy.get(worker)!;
-      busy.delete(worker);
-      if (message.error !== undefined) job.reject(new Error(message.error));
-      else job.resolve(message.outcomes!);
-      idle.push(worker);
-      pump();
-    });
-    worker.on('error', (error) => {
-      failure = error;
-      for (const job of [...busy.values(), ...queue.splice(0)]) job.reject(error);
-      busy.clear();
-    });
-    return worker;
-  };
-  const workers = Array.from({ length: Math.max(1, count) }, start);
-  idle.push(...workers);
-  const pump = () => {
-    while (idle.length > 0 && queue.length > 0) {
-      const worker = idle.shift()!;
-      const job = queue.shift()!;
-      busy.set(worker, job);
-      worker.postMessage(job.block, [job.block.bytes.buffer as ArrayBuffer]);
-    }
-  };
+  const pool = threadPool<{ outcomes?: ChunkOutcome[]; error?: string }>(script, count);
   return {
-    concurrency: workers.length,
-    run: (block) =>
-      new Promise<ChunkOutcome[]>((resolve, reject) => {
-        if (failure) return reject(failure);
-        queue.push({ block, resolve, reject });
-        pump();
-      }),
-    close: async () => {
-      await Promise.all(workers.map((worker) => worker.terminate()));
-    },
+    concurrency: pool.size,
+    // The block's bytes move to the worker, not copied.
+    run: async (block) => (await pool.run(block, [block.bytes.buffer as ArrayBuffer])).outcomes!,
+    close: () => pool.close(),
   };
 }
