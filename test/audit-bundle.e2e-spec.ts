@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { append, progress, seed } from '@accord/audit/testing/tamper.suite';
 import type { EventStore, RecordedEvent } from '@accord/event-store';
 import { PostgresEventStore } from '@accord/event-store-postgres';
@@ -35,20 +33,7 @@ import {
   signatureLine,
 } from '@accord/signed-note';
 import { PostgresDb, SqliteDb, type SqlDb } from '@accord/sql';
-
-const run = promisify(execFile);
-const ACCORD = join(__dirname, '..', 'bin', 'accord.js');
-
-/** Runs the compiled CLI; resolves with its exit code and output, whatever the code. */
-async function accord(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [ACCORD, ...args], { env: { ...process.env, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
-    return { code, stdout, stderr };
-  }
-}
+import { accord } from './support/cli';
 
 interface Subject {
   readonly url: string;

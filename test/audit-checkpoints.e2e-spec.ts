@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { postgresEventTable, sqliteEventTable } from '@accord/audit/testing/event-tables';
 import { rewriteWithRecomputedHashes, type EventTable } from '@accord/audit/testing/tamper.suite';
 import type { RecordedEvent } from '@accord/event-store';
@@ -10,19 +8,7 @@ import { TEST_PG_URL } from '@accord/event-store-postgres/testing/postgres-test-
 import { Workers } from '../apps/api/src/workers/workers.module';
 import { ADMIN_KEY, startTestApp } from './support/test-app';
 import { runWorkload } from './support/workload';
-
-const run = promisify(execFile);
-const ACCORD = join(__dirname, '..', 'bin', 'accord.js');
-
-async function accord(args: string[], env: Record<string, string>) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [ACCORD, ...args], { env: { ...process.env, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
-    return { code, stdout, stderr };
-  }
-}
+import { accord } from './support/cli';
 
 /** The store's events table, opened around the store: SQLite's file or PostgreSQL's schema. */
 async function tableOf(storeUrl: string): Promise<EventTable & { close(): Promise<void> }> {

@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { computeEventHash, digestLog, GENESIS_HASH } from '@accord/audit';
 import { describeEveryBrokenLink } from '@accord/audit/testing/broken-links.suite';
 import { sqliteEventTable } from '@accord/audit/testing/event-tables';
@@ -13,20 +11,7 @@ import { SqliteEventStore } from '@accord/event-store-sqlite';
 import { Workers } from '../apps/api/src/workers/workers.module';
 import { ADMIN_KEY, MOROCCO_QATAR, startTestApp, type TestApp } from './support/test-app';
 import { fakeDate } from './support/fake-date';
-
-const run = promisify(execFile);
-const ACCORD = join(__dirname, '..', 'bin', 'accord.js');
-
-/** Runs the compiled CLI; resolves with its exit code and output, whatever the code. */
-async function accord(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [ACCORD, ...args], { env: { ...process.env, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
-    return { code, stdout, stderr };
-  }
-}
+import { accord } from './support/cli';
 
 async function openSqlite() {
   const dir = mkdtempSync(join(tmpdir(), 'accord-tamper-'));
