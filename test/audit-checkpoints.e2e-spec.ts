@@ -110,4 +110,30 @@ describe('accord audit verify with the checkpoints kept beside the log', () => {
     );
     await t.close();
   });
+
+  it('signs one checkpoint per size from two instances on one database, however many ask at once', async () => {
+    const a = await startTestApp({ dir });
+    const b = await startTestApp({ dir, workers: false });
+    try {
+      const keyA = (await a.request({ method: 'GET', url: '/audit/log-key', key: ADMIN_KEY })).json();
+      const keyB = (await b.request({ method: 'GET', url: '/audit/log-key', key: ADMIN_KEY })).json();
+      expect(keyB).toEqual(keyA);
+      for (let round = 0; round < 3; round++) {
+        await runWorkload(a, 40 + round, 15);
+        // Ten requests at once on each instance: every one is answered with the same checkpoint.
+        const answers = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).post('/audit/checkpoints', {}, ADMIN_KEY)),
+        );
+        expect(answers.map((r) => r.statusCode)).toEqual(Array(20).fill(201));
+        expect(new Set(answers.map((r) => r.json().note)).size).toBe(1);
+      }
+      const listed = (await b.request({ method: 'GET', url: '/audit/checkpoints', key: ADMIN_KEY })).json();
+      const sizes = listed.items.map((c: { treeSize: number }) => c.treeSize);
+      expect(sizes).toHaveLength(3);
+      expect(new Set(sizes).size).toBe(3);
+    } finally {
+      await b.close();
+      await a.close();
+    }
+  });
 });
