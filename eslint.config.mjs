@@ -15,6 +15,7 @@ export default tseslint.config(
       'bench/results/**',
       'openapi/**',
       'test/support/generated/**',
+      'apps/console/src/api/openapi.ts',
     ],
   },
   js.configs.recommended,

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Compiles apps/, libs/ and bench/ to dist/ with swc (decorator metadata on, aliases
-// rewritten to relative paths). Type checking is `npm run typecheck` (tsc), not this.
+// rewritten to relative paths), and bundles the console (apps/console, Vite) to dist/console,
+// which the API serves at /console. Type checking is `npm run typecheck` (tsc), not this.
 const { execFileSync } = require('node:child_process');
 const { existsSync, renameSync, rmSync } = require('node:fs');
 const path = require('node:path');
@@ -27,9 +28,18 @@ try {
       '--quiet',
       '--ignore',
       '**/*.spec.ts',
+      '--ignore',
+      'apps/console/**',
     ],
     { cwd: root, stdio: 'inherit' },
   );
+  // The console is browser code: Vite bundles it (its config says how), swc does not touch it.
+  const vite = path.join(path.dirname(require.resolve('vite/package.json', { paths: [root] })), 'bin', 'vite.js');
+  execFileSync(process.execPath, [vite, 'build', '--config', path.join('apps', 'console', 'vite.config.mts')], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, ACCORD_CONSOLE_OUT: at(path.join(next, 'console')) },
+  });
   if (existsSync(at('dist'))) renameSync(at('dist'), at(old));
   renameSync(at(next), at('dist'));
 } finally {

@@ -2,15 +2,17 @@
 // `npm run openapi`: writes the OpenAPI document the API serves at /docs-json to
 // openapi/accord.json, built from dist/ (run scripts/build.js first) on a `memory:` store with
 // no workers, and generates the TypeScript types of the end-to-end suites' client from it
-// (openapi-typescript) to test/support/generated/openapi.ts. `npm test` runs it before the
+// (openapi-typescript) to test/support/generated/openapi.ts, and a copy for the console's client
+// (apps/console/src/api/openapi.ts). `npm test` runs it before the
 // type check, so a route whose document and answers drift apart fails `tsc` and the suites.
 const { execFileSync } = require('node:child_process');
-const { mkdirSync, writeFileSync } = require('node:fs');
+const { copyFileSync, mkdirSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
 const documentPath = path.join(root, 'openapi', 'accord.json');
 const typesPath = path.join(root, 'test', 'support', 'generated', 'openapi.ts');
+const consoleTypesPath = path.join(root, 'apps', 'console', 'src', 'api', 'openapi.ts');
 
 async function main() {
   require('reflect-metadata');
@@ -50,8 +52,9 @@ async function main() {
       stdio: ['ignore', 'ignore', 'inherit'],
     },
   );
+  copyFileSync(typesPath, consoleTypesPath);
   console.log(
-    `openapi: ${path.relative(root, documentPath)} (${Object.keys(document.paths).length} paths), ${path.relative(root, typesPath)}`,
+    `openapi: ${path.relative(root, documentPath)} (${Object.keys(document.paths).length} paths), ${path.relative(root, typesPath)}, ${path.relative(root, consoleTypesPath)}`,
   );
 }
 

@@ -8,6 +8,7 @@ import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppOverrides } from './app.module';
 import type { ApiConfig } from './infrastructure/api-config';
+import { serveConsole } from './http/console';
 import { checkBodyValue, checkJsonShape, type ShapeViolation } from './http/body-shape';
 import { trackRoutes } from './http/method-not-allowed';
 import { buildOpenApiDocument } from './http/open-api-document';
@@ -182,5 +183,6 @@ export async function createApp(
   fastify.get('/docs-json', (_request, reply) => {
     void reply.type('application/json; charset=utf-8').send(json);
   });
+  await serveConsole(app);
   return app;
 }

@@ -6,6 +6,7 @@ import type { ApiStateStore } from '../infrastructure/state/api-state.port';
 import { API_STATE } from '../infrastructure/state/state.module';
 import { ApiKeys } from './api-keys.service';
 import { AuthGuard } from './auth.guard';
+import { WhoAmIController } from './whoami.controller';
 
 @Injectable()
 class AdminKeyBootstrap implements OnApplicationBootstrap {
@@ -29,6 +30,7 @@ class AdminKeyBootstrap implements OnApplicationBootstrap {
 
 @Global()
 @Module({
+  controllers: [WhoAmIController],
   providers: [
     {
       provide: ApiKeys,

@@ -1,0 +1,3 @@
+export function AgreementPage({ id }: { id: string }) {
+  return <h1>Agreement {id}</h1>;
+}

@@ -1,0 +1,3 @@
+export function AgreementsList() {
+  return <h1>Agreements</h1>;
+}

@@ -1,0 +1,3 @@
+export function CommitmentPage({ id }: { id: string }) {
+  return <h1>Commitment {id}</h1>;
+}

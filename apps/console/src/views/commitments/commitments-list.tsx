@@ -1,0 +1,3 @@
+export function CommitmentsList() {
+  return <h1>Commitments</h1>;
+}

@@ -1,0 +1,3 @@
+export function SessionsList() {
+  return <h1>Sessions</h1>;
+}
