@@ -111,6 +111,28 @@ module.exports = {
       to: { path: '^(apps|bench|test)/' },
     },
     {
+      name: 'console-is-browser-code',
+      comment:
+        'The console (apps/console) runs in the browser and talks to the API over HTTP only, through the client generated from the OpenAPI document: it imports nothing of the server, the libraries or node:*.',
+      severity: 'error',
+      from: { path: '^apps/console/' },
+      to: { path: ['^(libs|bench|test)/', '^apps/(?!console/)'] },
+    },
+    {
+      name: 'console-imports-no-node',
+      severity: 'error',
+      comment: 'No node:* in browser code.',
+      from: { path: '^apps/console/src/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'nothing-imports-the-console',
+      severity: 'error',
+      comment: 'The API serves the built console (dist/console) as files; no server or test code imports its source.',
+      from: { path: '^(apps/(?!console/)|libs|bench|test)/' },
+      to: { path: '^apps/console/' },
+    },
+    {
       name: 'production-code-never-imports-tests',
       severity: 'error',
       comment: 'Apps and libraries do not load the suites or the bench.',

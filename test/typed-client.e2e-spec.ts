@@ -43,6 +43,9 @@ describe('the API through the client generated from its OpenAPI document', () =>
     const auditor = t.client((await key('auditor')).key);
     const spare = await key('auditor');
 
+    const me = await qaDelegate.GET('/me');
+    expect(me.data).toMatchObject({ role: 'delegate', party: 'QA', name: 'delegate QA' });
+
     const keys = await admin.GET('/admin/keys');
     expect(keys.data!.items.map((k) => k.role)).toEqual(
       expect.arrayContaining(['admin', 'secretariat', 'integration', 'delegate', 'auditor']),

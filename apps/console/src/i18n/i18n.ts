@@ -1,14 +1,9 @@
 import i18next from 'i18next';
 import { initReactI18next } from 'react-i18next';
-import { messages as agreements } from '../views/agreements/messages';
-import { messages as audit } from '../views/audit/messages';
-import { messages as commitments } from '../views/commitments/messages';
-import { messages as sessions } from '../views/sessions/messages';
-import { common, type Catalogue } from './messages';
+import { NAMESPACES } from './catalogues';
 
 export const LANGUAGES = ['en', 'fr', 'ar'] as const;
 export type Language = (typeof LANGUAGES)[number];
-export const NAMESPACES: Record<string, Catalogue> = { common, agreements, commitments, sessions, audit };
 
 /** Arabic is written right to left: the whole page mirrors (dir="rtl"); CSS uses logical properties. */
 export const directionOf = (language: string): 'ltr' | 'rtl' => (language === 'ar' ? 'rtl' : 'ltr');
