@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// Page functions (page.evaluate) run in the browser: their globals are the DOM's.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

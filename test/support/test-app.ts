@@ -151,7 +151,10 @@ function injectedFetch(request: TestApp['request'], key: string): (input: Reques
       for (const one of Array.isArray(value) ? value : [value]) responseHeaders.append(name, String(one));
     }
     const empty = answer.statusCode === 204 || answer.statusCode === 304 || answer.rawPayload.length === 0;
-    return new Response(empty ? null : answer.rawPayload, { status: answer.statusCode, headers: responseHeaders });
+    return new Response(empty ? null : new Uint8Array(answer.rawPayload), {
+      status: answer.statusCode,
+      headers: responseHeaders,
+    });
   };
 }
 

@@ -35,5 +35,11 @@ export async function serve(config: ApiConfig, overrides: AppOverrides = {}): Pr
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   // Tests and operators read the port from this line (PORT=0 picks a free one).
-  app.get(Logger).log({ msg: 'accord api listening', port, host: config.host });
+  const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  app.get(Logger).log({
+    msg: 'accord api listening',
+    port,
+    host: config.host,
+    console: `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}/console`,
+  });
 }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { PROBLEM_CONTENT_TYPE } from '../pipeline/idempotency.service';
 import { ProblemException } from './problem';
 
@@ -46,7 +46,7 @@ function problem(reply: FastifyReply, error: ProblemException, instance: string)
 export async function serveConsole(app: NestFastifyApplication, root = builtConsoleDirectory()): Promise<void> {
   const built = existsSync(join(root, 'index.html'));
   await app.register(
-    async (scope) => {
+    async (scope: FastifyInstance) => {
       scope.addHook('onSend', async (_request, reply, payload) => {
         void reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
         void reply.header('x-content-type-options', 'nosniff');
