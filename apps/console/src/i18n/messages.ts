@@ -93,6 +93,16 @@ export const common: Catalogue = {
       saved: 'Done.',
       none: '—',
     },
+    integrity: {
+      chain: {
+        ok: 'Chain check: the hash recomputed from the content matches, and it links to the event before',
+        'hash-mismatch': 'Chain check failed: the content no longer matches its hash',
+        'chain-broken': 'Chain check failed: it does not link to the event before',
+      },
+      logged:
+        'In the integrity log: leaf {{leaf}} of the signed checkpoint of {{size}} events, cosigned by {{cosigners}} witnesses',
+      notLogged: 'Not yet in a signed checkpoint: the chain check is the mark',
+    },
     pager: { label: 'Pages', page: 'Page {{page}}' },
   },
   fr: {
@@ -182,6 +192,16 @@ export const common: Catalogue = {
       saved: 'Fait.',
       none: '—',
     },
+    integrity: {
+      chain: {
+        ok: "Contrôle de la chaîne : l'empreinte recalculée depuis le contenu concorde, et l'événement est lié au précédent",
+        'hash-mismatch': 'Contrôle de la chaîne en échec : le contenu ne correspond plus à son empreinte',
+        'chain-broken': "Contrôle de la chaîne en échec : l'événement n'est pas lié au précédent",
+      },
+      logged:
+        "Dans le journal d'intégrité : feuille {{leaf}} du point de contrôle signé de {{size}} événements, cosigné par {{cosigners}} témoins",
+      notLogged: 'Pas encore dans un point de contrôle signé : le contrôle de la chaîne fait foi',
+    },
     pager: { label: 'Pages', page: 'Page {{page}}' },
   },
   ar: {
@@ -269,6 +289,15 @@ export const common: Catalogue = {
       code: 'الرمز',
       saved: 'تم.',
       none: '—',
+    },
+    integrity: {
+      chain: {
+        ok: 'فحص السلسلة: البصمة المعاد حسابها من المحتوى مطابقة، والحدث مرتبط بالحدث السابق',
+        'hash-mismatch': 'فشل فحص السلسلة: المحتوى لم يعد يطابق بصمته',
+        'chain-broken': 'فشل فحص السلسلة: الحدث غير مرتبط بالحدث السابق',
+      },
+      logged: 'في سجل النزاهة: الورقة {{leaf}} من نقطة التحقق الموقَّعة ذات {{size}} حدثاً، موقَّعة من {{cosigners}} شهود',
+      notLogged: 'ليس بعد في نقطة تحقق موقَّعة: فحص السلسلة هو المرجع',
     },
     pager: { label: 'الصفحات', page: 'الصفحة {{page}}' },
   },
