@@ -24,7 +24,7 @@ async function main() {
       '--include-only',
       '^(apps|libs)/',
       '--collapse',
-      '^(apps/cli|apps/api/src/[^/]+|libs/[^/]+)',
+      '^(apps/cli|apps/console|apps/api/src/[^/]+|libs/[^/]+)',
       '--output-type',
       'dot',
     ],
