@@ -58,7 +58,7 @@ function ChartFigure({
 }) {
   const { t } = useTranslation('agreements');
   return (
-    <figure className="card chart" data-testid={id}>
+    <figure className={`card chart chart-${id}`} data-testid={id}>
       <figcaption>{caption}</figcaption>
       <div className="chart-drawing" aria-hidden="true">
         {chart}
@@ -102,7 +102,7 @@ export function ByDomainChart({
         <ResponsiveContainer width="100%" height={280}>
           <BarChart data={rows} accessibilityLayer={false}>
             <CartesianGrid strokeDasharray="3 3" />
-            <XAxis dataKey="domain" />
+            <XAxis dataKey="domain" interval={0} />
             <YAxis allowDecimals={false} />
             <Tooltip />
             <Legend />
@@ -233,7 +233,7 @@ export function ProgressChart({ counts, domains }: { counts: Count[]; domains: s
           <BarChart data={rows} layout="vertical" accessibilityLayer={false}>
             <CartesianGrid strokeDasharray="3 3" />
             <XAxis type="number" domain={[0, 100]} unit="%" />
-            <YAxis type="category" dataKey="domain" width={140} />
+            <YAxis type="category" dataKey="domain" width={170} />
             <Tooltip />
             <Bar dataKey="percent" name={t('dashboard.advancedShare')} fill="#1d6b34" />
           </BarChart>

@@ -61,8 +61,10 @@ function Digest() {
             <dt>{t('digest.count')}</dt>
             <dd data-testid="digest-count">{format.number(data.count)}</dd>
             <dt>{t('digest.digest')}</dt>
-            <dd className="mono hash" data-testid="digest-value">
-              {data.digest}
+            <dd data-testid="digest-value">
+              <bdi dir="ltr" className="mono hash">
+                {data.digest}
+              </bdi>
             </dd>
           </dl>
         )}
@@ -82,7 +84,11 @@ function CheckpointDetails({ checkpoint }: { checkpoint: Checkpoint }) {
         <dt>{t('checkpoint.position')}</dt>
         <dd>{format.number(checkpoint.position)}</dd>
         <dt>{t('checkpoint.rootHash')}</dt>
-        <dd className="mono hash">{checkpoint.rootHash}</dd>
+        <dd>
+          <bdi dir="ltr" className="mono hash">
+            {checkpoint.rootHash}
+          </bdi>
+        </dd>
         <dt>{t('checkpoint.createdAt')}</dt>
         <dd>
           <time dateTime={checkpoint.createdAt}>{format.dateTime(checkpoint.createdAt)}</time>
@@ -263,7 +269,11 @@ function History() {
                       <td>
                         <time dateTime={c.createdAt}>{format.dateTime(c.createdAt)}</time>
                       </td>
-                      <td className="mono hash">{c.rootHash}</td>
+                      <td>
+                        <bdi dir="ltr" className="mono hash">
+                          {c.rootHash}
+                        </bdi>
+                      </td>
                       <td>{format.number(c.cosignatures.length)}</td>
                     </tr>
                   ))}
