@@ -171,3 +171,17 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 export function downloadsDir(): string {
   return mkdtempSync(join(tmpdir(), 'accord-downloads-'));
 }
+
+/**
+ * What `read` answers once it equals `expected` (deep equality), read again every 50 ms while
+ * the page catches up, for at most `timeoutMs`; the last answer otherwise, for the caller's
+ * `expect` to report. The page's own state is waited for, never a fixed time.
+ */
+export async function settle<T>(read: () => Promise<T>, expected: T, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (JSON.stringify(value) === JSON.stringify(expected) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
