@@ -77,6 +77,25 @@ describeInBrowser('the console: served at /console, signed in with a key, in thr
     await context.close();
   });
 
+  it('is usable from the keyboard: the skip link comes first, and the key can be typed and sent without a mouse', async () => {
+    const auditor = await server.key('auditor', undefined, 'Keyboard auditor');
+    const page = await (await newUser(browser)).newPage();
+    await page.goto(`${server.url}/console/`);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(page.url()).toMatch(/#main$/);
+    await page.getByLabel('API key').focus();
+    await page.keyboard.type(auditor);
+    await page.keyboard.press('Enter');
+    await page.getByTestId('principal').waitFor();
+    // The navigation is reachable by Tab and followed with Enter.
+    await page.getByRole('link', { name: 'Commitments' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Commitments' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/console/commitments');
+  });
+
   it('opens a bookmarked view directly, and answers a missing asset with a problem', async () => {
     const page = await (await newUser(browser)).newPage();
     const view = await page.goto(`${server.url}/console/commitments?status=approved`);
