@@ -16,6 +16,7 @@ export const OPEN_API_TAGS: Record<string, string> = {
   sessions: "The mixed committee's sessions: schedule, agenda, open, positions, close",
   queries: 'Reads from the read models, for every role; pass a command\u2019s position as ?after= to read your write',
   audit: 'The log itself and states replayed from it (auditor and admin)',
+  auth: 'Who the calling key is: its name, role and party (any key)',
   admin: 'API keys (admin)',
   projections: 'Read models: their progress, skips and rebuilds',
 };
