@@ -103,11 +103,7 @@ export function SessionsList() {
           {t('calendar')}
         </button>
       </div>
-      <form
-        className="inline card session-filters"
-        aria-label={t('filters.legend')}
-        onSubmit={(event) => event.preventDefault()}
-      >
+      <form className="inline card" aria-label={t('filters.legend')} onSubmit={(event) => event.preventDefault()}>
         <div className="field">
           <label htmlFor="f-agreement">{t('filters.agreement')}</label>
           <select id="f-agreement" value={filters.agreementId} onChange={(e) => go({ agreementId: e.target.value })}>
