@@ -330,7 +330,7 @@ function Revisions({ id, events }: { id: string; events: AuditedEvent[] }) {
         <span className="muted mono">{event.type}</span> ·{' '}
         <time dateTime={event.recordedAt}>{format.dateTime(event.recordedAt)}</time>
       </p>
-      <div className="grid">
+      <div className="revision-body">
         <div>
           <h3>{t('diff')}</h3>
           {revision === 0 ? (
@@ -358,8 +358,12 @@ function Revisions({ id, events }: { id: string; events: AuditedEvent[] }) {
                             {d.path.join('.')}
                           </th>
                           <td className="change-kind">{t(`changeKind.${d.type}`)}</td>
-                          <td className="mono">{d.type === 'CREATE' ? '—' : show(d.oldValue)}</td>
-                          <td className="mono">{d.type === 'REMOVE' ? '—' : show(d.value)}</td>
+                          <td className="mono value">
+                            <bdi>{d.type === 'CREATE' ? '—' : show(d.oldValue)}</bdi>
+                          </td>
+                          <td className="mono value">
+                            <bdi>{d.type === 'REMOVE' ? '—' : show(d.value)}</bdi>
+                          </td>
                         </tr>
                       ))}
                     </tbody>
