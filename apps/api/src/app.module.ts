@@ -8,6 +8,7 @@ import { AuditModule } from './audit/audit.module';
 import { LogModule } from './audit/log.module';
 import { AuthModule } from './auth/auth.module';
 import { CommitmentsModule } from './commitments/commitments.module';
+import { EvidenceModule } from './evidence/evidence.module';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { createValidationPipe } from './http/validation.pipe';
 import type { ApiConfig } from './infrastructure/api-config';
@@ -18,6 +19,7 @@ import { HealthModule } from './infrastructure/health/health.module';
 import { logTransport } from './infrastructure/log-format';
 import { StateModule } from './infrastructure/state/state.module';
 import { PipelineModule } from './pipeline/pipeline.module';
+import { ReportsModule } from './reports/reports.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { WorkersModule } from './workers/workers.module';
 import { PROJECTION_SET } from './workers/workers.tokens';
@@ -63,6 +65,9 @@ export class AppModule {
         AuditModule,
         LogModule,
         AdminModule,
+        // The committee's documents: evidence files, the results report.
+        EvidenceModule,
+        ReportsModule,
       ],
       providers: [
         { provide: CLOCK, useValue: overrides.clock ?? systemClock },
