@@ -1,1 +1,5 @@
 export * from './render/document-model';
+export * from './report/results-report';
+export * from './report/report-csv';
+export * from './report/report-messages';
+export * from './report/report-document';
