@@ -105,6 +105,9 @@ const DATA_KEYS: { readonly [T in AccordEventType]: Keys<DataOf<T>> } = {
   },
   ItemDeferred: { sessionId: r, itemId: r, commitmentId: r, kind: r },
   SessionClosed: { sessionId: r, decided: r, deferred: r },
+  MinutesApproved: { sessionId: r, document: r, contentHash: r, party: r },
+  MinutesAdopted: { sessionId: r, document: r, contentHash: r, parties: r },
+  MinutesAddendumRecorded: { sessionId: r, document: r, text: r, corrects: r },
 };
 const o = 'optional' as const;
 const CHANGES_KEYS: Keys<ProposalChanges> = {
@@ -116,7 +119,7 @@ const CHANGES_KEYS: Keys<ProposalChanges> = {
   priority: o,
 };
 const PARTY_KEYS: Keys<Party> = { code: r, name: r, agencies: r };
-const EVIDENCE_KEYS: Keys<Evidence> = { title: r, uri: r };
+const EVIDENCE_KEYS: Keys<Evidence> = { title: r, uri: r, sha256: o, size: o };
 const NOTE_KEYS: Keys<PartyNote> = { party: r, note: r };
 
 interface Schema {
@@ -146,7 +149,7 @@ const ALL_TYPES: string[] = [...agreementEventTypes, ...commitmentEventTypes, ..
 
 describe('the event schemas (schemas/events) and the event types', () => {
   it('has one schema per event type the deciders emit, named and identified as dataschema names it', () => {
-    expect(ALL_TYPES).toHaveLength(27);
+    expect(ALL_TYPES).toHaveLength(30);
     expect([...schemas.files.keys()].sort()).toEqual(ALL_TYPES.map(fileOf).sort());
     expect([...PUBLISHED_EVENT_SCHEMAS].sort()).toEqual([...ALL_TYPES].sort());
     expect(Object.keys(DATA_KEYS).sort()).toEqual([...ALL_TYPES].sort());
@@ -409,6 +412,15 @@ function runLifecycle(): AccordEvent[] {
   decide(s1, reviews[2], 'reject');
   decide(s1, reviews[3], 'request_changes', { QA: 'Name the agencies' });
   session({ type: 'CloseSession', data: { sessionId: s1 } });
+  // Both delegations adopt the minutes, then an addendum corrects them.
+  const minutes = { minutes: 'a'.repeat(64), addenda: [] as string[] };
+  for (const party of ['MA', 'QA'] as const) {
+    session(
+      { type: 'ApproveMinutes', data: { sessionId: s1, contentHash: minutes.minutes, documents: minutes } },
+      delegates[party],
+    );
+  }
+  session({ type: 'RecordMinutesAddendum', data: { sessionId: s1, text: 'Item 2: the vote was unanimous.' } });
 
   // c1 under way; the committee extends, suspends and resumes it.
   commitment({ type: 'StartCommitment', data: { commitmentId: c1 } });

@@ -58,7 +58,34 @@ export type RecordPosition = Command<
 /** Every item still open is deferred. */
 export type CloseSession = Command<'CloseSession', SessionRef>;
 
-export type SessionCommand = ScheduleSession | AddAgendaItem | OpenSession | RecordPosition | CloseSession;
+/** The content hashes of a closed session's documents as they stand, read by the handler. */
+export interface SessionDocumentHashes {
+  readonly minutes: string;
+  /** Addendum n's hash at index n - 1. */
+  readonly addenda: readonly string[];
+}
+
+/** Sent by a delegate, for its own party: approves the document whose content has this hash. */
+export type ApproveMinutes = Command<
+  'ApproveMinutes',
+  SessionRef & {
+    /** SHA-256 (hex) of the canonical JSON of the minutes or of an addendum, as GET …/minutes gives it. */
+    readonly contentHash: string;
+    readonly documents: SessionDocumentHashes;
+  }
+>;
+
+/** Sent by the secretariat: a correction of the adopted minutes, to be adopted in its turn. */
+export type RecordMinutesAddendum = Command<'RecordMinutesAddendum', SessionRef & { readonly text: string }>;
+
+export type SessionCommand =
+  | ScheduleSession
+  | AddAgendaItem
+  | OpenSession
+  | RecordPosition
+  | CloseSession
+  | ApproveMinutes
+  | RecordMinutesAddendum;
 
 export type SessionCommandType = SessionCommand['type'];
 
@@ -68,5 +95,7 @@ const types: Record<SessionCommandType, true> = {
   OpenSession: true,
   RecordPosition: true,
   CloseSession: true,
+  ApproveMinutes: true,
+  RecordMinutesAddendum: true,
 };
 export const sessionCommandTypes = Object.keys(types) as SessionCommandType[];

@@ -168,6 +168,29 @@ const closed = (decidedItems: string[] = [], deferredItems: string[] = []): Sess
   data: { sessionId: SID, decided: decidedItems, deferred: deferredItems },
 });
 
+const HASH_A = 'a'.repeat(64);
+const HASH_B = 'b'.repeat(64);
+const HASH_C = 'c'.repeat(64);
+const hashes = (addenda: string[] = []) => ({ minutes: HASH_A, addenda });
+function approveMinutes(contentHash: string, addenda: string[] = [], actor: Actor = maDelegate): SessionCommand {
+  return {
+    type: 'ApproveMinutes',
+    data: { sessionId: SID, contentHash, documents: hashes(addenda) },
+    context: ctx(actor),
+  };
+}
+function addendum(text = 'Item i-1: the note of QA reads "two years", not "three".'): SessionCommand {
+  return { type: 'RecordMinutesAddendum', data: { sessionId: SID, text }, context: ctx() };
+}
+const approved = (party: string, document = 0, contentHash = HASH_A): SessionEvent => ({
+  type: 'MinutesApproved',
+  data: { sessionId: SID, document, contentHash, party },
+});
+const adopted = (document = 0, contentHash = HASH_A): SessionEvent => ({
+  type: 'MinutesAdopted',
+  data: { sessionId: SID, document, contentHash, parties: ['MA', 'QA'] },
+});
+
 type StateName = SessionStatus | 'none';
 
 /** A history that leads to each state, with one review item about c-1. */
@@ -191,6 +214,8 @@ const commands: Record<SessionCommandType, SessionCommand> = {
   OpenSession: openSession(),
   RecordPosition: record(maDelegate, 'approve'),
   CloseSession: closeSession(),
+  ApproveMinutes: approveMinutes(HASH_A),
+  RecordMinutesAddendum: addendum(),
 };
 
 const emits: Record<SessionCommandType, SessionEventType[]> = {
@@ -199,32 +224,38 @@ const emits: Record<SessionCommandType, SessionEventType[]> = {
   OpenSession: ['SessionOpened'],
   RecordPosition: ['PositionRecorded'],
   CloseSession: ['ItemDeferred', 'SessionClosed'],
+  ApproveMinutes: ['MinutesApproved'],
+  RecordMinutesAddendum: ['MinutesAddendumRecorded'],
 };
 
-/** ok: emits (see `emits`); __: IllegalTransitionError; nf: NotFoundError. */
+/** ok: emits (see `emits`); __: IllegalTransitionError; nf: NotFoundError; ad: refused until the minutes are adopted. */
 const ok = 'ok';
 const __ = '__';
 const nf = 'nf';
-type Cell = typeof ok | typeof __ | typeof nf;
+const ad = 'ad';
+type Cell = typeof ok | typeof __ | typeof nf | typeof ad;
 const columns: SessionCommandType[] = [
   'ScheduleSession',
   'AddAgendaItem',
   'OpenSession',
   'RecordPosition',
   'CloseSession',
+  'ApproveMinutes',
+  'RecordMinutesAddendum',
 ];
 
 // prettier-ignore
 const table: Record<StateName, Cell[]> = {
-  //          Schd Item Open Pos  Clse
-  none:      [ok,  nf,  nf,  nf,  nf],
-  scheduled: [__,  ok,  ok,  __,  __],
-  open:      [__,  ok,  __,  ok,  ok],
-  closed:    [__,  __,  __,  __,  __],
+  //          Schd Item Open Pos  Clse Aprv Addm
+  none:      [ok,  nf,  nf,  nf,  nf,  nf,  nf],
+  scheduled: [__,  ok,  ok,  __,  __,  __,  __],
+  open:      [__,  ok,  __,  ok,  ok,  __,  __],
+  closed:    [__,  __,  __,  __,  __,  ok,  ad],
 };
 
 /** The actor allowed to send each command. */
-const sender = (type: SessionCommandType): Actor => (type === 'RecordPosition' ? maDelegate : secretariat);
+const sender = (type: SessionCommandType): Actor =>
+  type === 'RecordPosition' || type === 'ApproveMinutes' ? maDelegate : secretariat;
 
 describe('session state machine: every (state, command) pair', () => {
   it('covers every state and every command', () => {
@@ -242,6 +273,8 @@ describe('session state machine: every (state, command) pair', () => {
     const when = given(...history).when({ ...commands[command], context: ctx(sender(command)) });
     if (cell === ok) {
       expect(when.events().map((e) => e.type)).toEqual(emits[command]);
+    } else if (cell === ad) {
+      when.thenThrows(RuleViolatedError, { rule: 'minutes-adopted-first' });
     } else if (cell === nf) {
       when.thenThrows(NotFoundError, { code: 'NOT_FOUND', entity: 'session', id: SID, command });
     } else {
@@ -255,7 +288,7 @@ describe('session state machine: every (state, command) pair', () => {
 describe('ScheduleSession', () => {
   it("records the session with the agreement's parties", () => {
     const state = given().when(schedule()).then([scheduled]);
-    expect(state).toEqual({ status: 'scheduled', ...scheduled.data, attendance: [], items: [] });
+    expect(state).toEqual({ status: 'scheduled', ...scheduled.data, attendance: [], items: [], documents: [] });
   });
 
   it.each([admin, system])('may be sent by $role', (actor) => {
@@ -757,6 +790,7 @@ describe('evolve', () => {
           outcome: null,
         },
       ],
+      documents: [],
     });
   });
 
@@ -769,7 +803,7 @@ describe('evolve', () => {
   });
 
   it('names every event type, and recognises them in recorded events', () => {
-    expect(sessionEventTypes).toHaveLength(7);
+    expect(sessionEventTypes).toHaveLength(10);
     expect(isSessionEvent({ type: 'DecisionReached' })).toBe(true);
     expect(isSessionEvent({ type: 'CommitmentApproved' })).toBe(false);
     expect(isSessionEvent({ type: 'constructor' })).toBe(false);
@@ -862,5 +896,87 @@ describe('evolve, item by item', () => {
     expect(() => fold(sessionDecider, [...history, decided('approve', 'review', 'i-9', 'c-9')])).toThrow(
       /no agenda item i-9/,
     );
+  });
+});
+
+// --- the minutes --------------------------------------------------------------------------------
+
+describe('ApproveMinutes and RecordMinutesAddendum', () => {
+  const closedSession = histories.closed;
+
+  it("records each delegation's approval of the hash, and the adoption with the last one", () => {
+    given(...closedSession)
+      .when(approveMinutes(HASH_A))
+      .then([approved('MA')]);
+    const state = given(...closedSession, approved('MA'))
+      .when(approveMinutes(HASH_A, [], qaDelegate))
+      .then([approved('QA'), adopted()]);
+    expect(state.status === 'closed' && state.documents).toEqual([
+      { number: 0, text: null, approvals: { MA: HASH_A, QA: HASH_A }, adopted: HASH_A },
+    ]);
+  });
+
+  it('refuses a hash that is not the minutes as they stand, a malformed one, twice the same party, and after adoption', () => {
+    given(...closedSession)
+      .when(approveMinutes(HASH_B))
+      .thenThrows(RuleViolatedError, { rule: 'content-hash-current' });
+    given(...closedSession)
+      .when(approveMinutes('A'.repeat(64)))
+      .thenThrows(RuleViolatedError, { rule: 'content-hash-valid' });
+    given(...closedSession, approved('MA'))
+      .when(approveMinutes(HASH_A))
+      .thenThrows(RuleViolatedError, { rule: 'document-already-approved' });
+    given(...closedSession, approved('MA'), approved('QA'), adopted())
+      .when(approveMinutes(HASH_A))
+      .thenThrows(RuleViolatedError, { rule: 'document-already-adopted' });
+  });
+
+  it('takes approvals only from a delegate, for its own party, once the session is closed', () => {
+    given(...closedSession)
+      .when({ ...approveMinutes(HASH_A), context: ctx(secretariat) })
+      .thenThrows(ForbiddenError, { command: 'ApproveMinutes' });
+    given(...histories.open)
+      .when(approveMinutes(HASH_A))
+      .thenThrows(IllegalTransitionError, { state: 'open', command: 'ApproveMinutes' });
+    const outsider: Actor = { id: 'fr-delegate', role: 'delegate', party: 'FR' };
+    given(...closedSession)
+      .when(approveMinutes(HASH_A, [], outsider))
+      .thenThrows(ForbiddenError, { command: 'ApproveMinutes' });
+  });
+
+  it('corrects adopted minutes by an addendum, adopted on its own, the minutes staying as adopted', () => {
+    const adoptedSession = [...closedSession, approved('MA'), approved('QA'), adopted()];
+    given(...closedSession, approved('MA'))
+      .when(addendum())
+      .thenThrows(RuleViolatedError, { rule: 'minutes-adopted-first' });
+    const recorded: SessionEvent = {
+      type: 'MinutesAddendumRecorded',
+      data: {
+        sessionId: SID,
+        document: 1,
+        text: 'Item i-1: the note of QA reads "two years", not "three".',
+        corrects: HASH_A,
+      },
+    };
+    given(...adoptedSession)
+      .when(addendum())
+      .then([recorded]);
+    given(...adoptedSession)
+      .when(addendum('  '))
+      .thenThrows(RuleViolatedError, { rule: 'addendum-text-required' });
+    given(...adoptedSession)
+      .when(addendum('x'.repeat(20_001)))
+      .thenThrows(RuleViolatedError, { rule: 'addendum-text-length' });
+    given(...adoptedSession, recorded)
+      .when(approveMinutes(HASH_B, [HASH_B]))
+      .then([approved('MA', 1, HASH_B)]);
+    const state = given(...adoptedSession, recorded, approved('MA', 1, HASH_B))
+      .when(approveMinutes(HASH_B, [HASH_B], qaDelegate))
+      .then([approved('QA', 1, HASH_B), adopted(1, HASH_B)]);
+    expect(state.status === 'closed' && state.documents.map((d) => d.adopted)).toEqual([HASH_A, HASH_B]);
+    // A second addendum corrects the minutes again, not the first addendum.
+    given(...adoptedSession, recorded)
+      .when(approveMinutes(HASH_C, [HASH_B]))
+      .thenThrows(RuleViolatedError, { rule: 'content-hash-current' });
   });
 });

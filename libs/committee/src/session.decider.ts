@@ -21,8 +21,10 @@ import {
 import { agendaItemKinds, fitsState, isPositionFor, positionOptions, type AgendaItemKind } from './agenda-item.rules';
 import type {
   AddAgendaItem,
+  ApproveMinutes,
   CloseSession,
   OpenSession,
+  RecordMinutesAddendum,
   RecordPosition,
   ScheduleSession,
   SessionCommand,
@@ -36,6 +38,7 @@ import {
   type AgendaItem,
   type ExistingSession,
   type Session,
+  type SessionDocument,
 } from './session.state';
 
 /** Roles that run sessions: the secretariat, and admins and the system on its behalf. */
@@ -61,6 +64,10 @@ export const decideSession = (command: SessionCommand, state: Session): SessionE
       return recordPosition(command, existing(command, state));
     case 'CloseSession':
       return close(command, existing(command, state));
+    case 'ApproveMinutes':
+      return approveMinutes(command, existing(command, state));
+    case 'RecordMinutesAddendum':
+      return recordAddendum(command, existing(command, state));
     default:
       return assertNever(command);
   }
@@ -70,7 +77,7 @@ export const decideSession = (command: SessionCommand, state: Session): SessionE
 export const evolveSession = (state: Session, event: SessionEvent): Session => {
   if (event.type === 'SessionScheduled') {
     if (state.status !== 'none') throw new Error(`Session ${event.data.sessionId} was already scheduled`);
-    return { status: 'scheduled', ...event.data, attendance: [], items: [] };
+    return { status: 'scheduled', ...event.data, attendance: [], items: [], documents: [] };
   }
   if (state.status === 'none') {
     throw new Error(`${event.type} cannot apply to session ${event.data.sessionId}, which was never scheduled`);
@@ -107,7 +114,23 @@ export const evolveSession = (state: Session, event: SessionEvent): Session => {
     case 'ItemDeferred':
       return updateItem(state, event.data.itemId, (item) => ({ ...item, status: 'deferred' }));
     case 'SessionClosed':
-      return { ...state, status: 'closed' };
+      return { ...state, status: 'closed', documents: [{ number: 0, text: null, approvals: {}, adopted: null }] };
+    case 'MinutesApproved': {
+      const { party, contentHash } = event.data;
+      return updateDocument(state, event.data.document, (document) => ({
+        ...document,
+        approvals: { ...document.approvals, [party]: contentHash },
+      }));
+    }
+    case 'MinutesAdopted':
+      return updateDocument(state, event.data.document, (document) => ({
+        ...document,
+        adopted: event.data.contentHash,
+      }));
+    case 'MinutesAddendumRecorded': {
+      const { document: number, text } = event.data;
+      return { ...state, documents: [...state.documents, { number, text, approvals: {}, adopted: null }] };
+    }
     default:
       return assertNever(event);
   }
@@ -289,14 +312,99 @@ function recordPosition(command: RecordPosition, state: ExistingSession): Sessio
   ];
 }
 
+// --- the minutes -------------------------------------------------------------------------------
+
+/** Longest addendum text, in characters. */
+export const MAX_ADDENDUM_LENGTH = 20_000;
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * The hash names what is approved, so a delegation approves exactly the text it read: if it is
+ * not the hash of the minutes or of an addendum as they stand, nothing is recorded.
+ */
+function approveMinutes(command: ApproveMinutes, state: ExistingSession): SessionEvent[] {
+  const party = requireDelegateOf(command, state);
+  requireStatus(state, ['closed'], command.type);
+  const { contentHash, documents } = command.data;
+  if (typeof contentHash !== 'string' || !SHA256_HEX.test(contentHash)) {
+    throw new RuleViolatedError('content-hash-valid', 'The content hash is 64 lower-case hexadecimal digits');
+  }
+  const hashes = [documents.minutes, ...documents.addenda];
+  if (hashes.length !== state.documents.length) {
+    throw new Error(
+      `Session ${state.sessionId} has ${state.documents.length} documents, the handler hashed ${hashes.length}`,
+    );
+  }
+  const number = hashes.indexOf(contentHash);
+  if (number < 0) {
+    throw new RuleViolatedError(
+      'content-hash-current',
+      `${contentHash} is not the content hash of the minutes of session ${state.sessionId} (${documents.minutes})` +
+        (documents.addenda.length > 0 ? ` nor of an addendum (${documents.addenda.join(', ')})` : ''),
+    );
+  }
+  const document = state.documents[number];
+  const name = number === 0 ? 'The minutes' : `Addendum ${number}`;
+  if (document.adopted !== null) {
+    throw new RuleViolatedError(
+      'document-already-adopted',
+      `${name} of session ${state.sessionId} are already adopted`,
+    );
+  }
+  if (document.approvals[party] !== undefined) {
+    throw new RuleViolatedError('document-already-approved', `${party} already approved ${name.toLowerCase()}`);
+  }
+  const { sessionId } = state;
+  const approved: SessionEvent = { type: 'MinutesApproved', data: { sessionId, document: number, contentHash, party } };
+  const approvals = { ...document.approvals, [party]: contentHash };
+  if (!state.parties.every((p) => approvals[p] === contentHash)) return [approved];
+  return [
+    approved,
+    { type: 'MinutesAdopted', data: { sessionId, document: number, contentHash, parties: [...state.parties] } },
+  ];
+}
+
+function recordAddendum(command: RecordMinutesAddendum, state: ExistingSession): SessionEvent[] {
+  requireRole(command.context.actor, SESSION_ROLES, command.type);
+  requireStatus(state, ['closed'], command.type);
+  const minutes = state.documents[0];
+  if (minutes.adopted === null) {
+    throw new RuleViolatedError(
+      'minutes-adopted-first',
+      `The minutes of session ${state.sessionId} are not adopted yet: an addendum corrects adopted minutes`,
+    );
+  }
+  const { text } = command.data;
+  if (!isNonBlank(text)) throw new RuleViolatedError('addendum-text-required', 'An addendum needs its text');
+  if (text.length > MAX_ADDENDUM_LENGTH) {
+    throw new RuleViolatedError('addendum-text-length', `An addendum is at most ${MAX_ADDENDUM_LENGTH} characters`);
+  }
+  return [
+    {
+      type: 'MinutesAddendumRecorded',
+      data: { sessionId: state.sessionId, document: state.documents.length, text, corrects: minutes.adopted },
+    },
+  ];
+}
+
+function updateDocument(
+  state: ExistingSession,
+  number: number,
+  change: (document: SessionDocument) => SessionDocument,
+): ExistingSession {
+  if (state.documents[number] === undefined) throw new Error(`Session ${state.sessionId} has no document ${number}`);
+  return { ...state, documents: state.documents.map((d) => (d.number === number ? change(d) : d)) };
+}
+
 /** The party the delegate speaks for: its own, and one of the session's. */
-function requireDelegateOf(command: RecordPosition, state: ExistingSession): string {
+function requireDelegateOf(command: RecordPosition | ApproveMinutes, state: ExistingSession): string {
   const { actor } = command.context;
   requireRole(actor, POSITION_ROLES, command.type);
   const party = requirePartyActor(actor, command.type);
-  const claimed = command.data.party;
+  const claimed = 'party' in command.data ? command.data.party : undefined;
   if (claimed !== undefined && claimed !== party) {
-    throw new ForbiddenError(command.type, `A delegate of ${party} cannot record the position of ${String(claimed)}`);
+    throw new ForbiddenError(command.type, `A delegate of ${party} cannot speak for ${String(claimed)}`);
   }
   if (!state.parties.includes(party)) {
     throw new ForbiddenError(command.type, `${party} is not a party to agreement ${state.agreementId}`);

@@ -66,6 +66,33 @@ export type SessionClosed = DomainEvent<
   OfSession & { readonly decided: readonly string[]; readonly deferred: readonly string[] }
 >;
 
+/**
+ * A delegation approved one of the session's documents: the minutes (document 0) or an addendum
+ * (1, 2, …), named by the SHA-256 of the canonical JSON of what it states (@accord/documents).
+ */
+export type MinutesApproved = DomainEvent<
+  'MinutesApproved',
+  OfSession & { readonly document: number; readonly contentHash: string; readonly party: string }
+>;
+/** Emitted with the MinutesApproved of the last party: every party approved this content. */
+export type MinutesAdopted = DomainEvent<
+  'MinutesAdopted',
+  OfSession & { readonly document: number; readonly contentHash: string; readonly parties: readonly string[] }
+>;
+/**
+ * A correction of adopted minutes. The minutes stay as adopted (the log is append-only); the
+ * addendum is a document of its own, approved and adopted separately.
+ */
+export type MinutesAddendumRecorded = DomainEvent<
+  'MinutesAddendumRecorded',
+  OfSession & {
+    readonly document: number;
+    readonly text: string;
+    /** The content hash of the adopted minutes it corrects. */
+    readonly corrects: string;
+  }
+>;
+
 export type SessionEvent =
   | SessionScheduled
   | AgendaItemAdded
@@ -73,7 +100,10 @@ export type SessionEvent =
   | PositionRecorded
   | DecisionReached
   | ItemDeferred
-  | SessionClosed;
+  | SessionClosed
+  | MinutesApproved
+  | MinutesAdopted
+  | MinutesAddendumRecorded;
 
 export type SessionEventType = SessionEvent['type'];
 
@@ -85,6 +115,9 @@ const types: Record<SessionEventType, true> = {
   DecisionReached: true,
   ItemDeferred: true,
   SessionClosed: true,
+  MinutesApproved: true,
+  MinutesAdopted: true,
+  MinutesAddendumRecorded: true,
 };
 export const sessionEventTypes = Object.keys(types) as SessionEventType[];
 

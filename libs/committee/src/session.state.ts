@@ -24,6 +24,17 @@ export interface AgendaItem {
   readonly outcome: Position | null;
 }
 
+/** One of a closed session's documents: the minutes (number 0) or an addendum to them (1, 2, …). */
+export interface SessionDocument {
+  readonly number: number;
+  /** An addendum's text; null for the minutes, whose content is drawn from the session's events. */
+  readonly text: string | null;
+  /** The content hash each party approved, by party code. */
+  readonly approvals: Readonly<Record<string, string>>;
+  /** The content hash every party approved, once they all have. */
+  readonly adopted: string | null;
+}
+
 export interface NoSession {
   readonly status: 'none';
 }
@@ -41,6 +52,8 @@ export interface ExistingSession {
   readonly attendance: readonly string[];
   /** In the order they were added. */
   readonly items: readonly AgendaItem[];
+  /** From the closing: the minutes, then each addendum. */
+  readonly documents: readonly SessionDocument[];
 }
 
 export type Session = NoSession | ExistingSession;
