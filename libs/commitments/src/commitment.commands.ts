@@ -1,6 +1,6 @@
 import type { AgreementContext } from './agreement.context';
 import type { Command } from './command.types';
-import type { EvaluationOutcome, Evidence, Priority } from './commitment.state';
+import type { EvaluationOutcome, EvidenceReference, Priority } from './commitment.state';
 
 /** Optional traceability of a committee decision back to its session. */
 export interface DecisionReference {
@@ -85,7 +85,7 @@ export type ReportProgress = Command<
     /** 0 to 100, never below the last report. */
     readonly percent: number;
     readonly narrative: string;
-    readonly evidence?: readonly Evidence[];
+    readonly evidence?: readonly EvidenceReference[];
   }
 >;
 
@@ -94,7 +94,7 @@ export type CompleteCommitment = Command<
   CommitmentRef & {
     readonly summary: string;
     /** At least one item. */
-    readonly evidence: readonly Evidence[];
+    readonly evidence: readonly EvidenceReference[];
   }
 >;
 

@@ -1001,6 +1001,41 @@ describe('evidence', () => {
     expect(event.type === 'CommitmentCompleted' && event.data.evidence[0]).not.toHaveProperty('size');
   });
 
+  const SHA = 'ab'.repeat(32);
+
+  it('names a stored file by its SHA-256, with its size, and its URI is where the API serves it when none is given', () => {
+    const [event] = given(...histories.in_progress)
+      .when(complete([{ title: 'Report', sha256: SHA, size: 2048 }]))
+      .events();
+    expect(event.type === 'CommitmentCompleted' && event.data.evidence).toEqual([
+      { title: 'Report', uri: `/evidence/${SHA}`, sha256: SHA, size: 2048 },
+    ]);
+    const [kept] = given(...histories.in_progress)
+      .when(complete([{ title: 'Report', uri: 'https://x/r.pdf', sha256: SHA }]))
+      .events();
+    expect(kept.type === 'CommitmentCompleted' && kept.data.evidence).toEqual([
+      { title: 'Report', uri: 'https://x/r.pdf', sha256: SHA },
+    ]);
+  });
+
+  it('refuses a hash that is not 64 lower-case hex digits, a size that is not a positive integer, and a relative URI of another file', () => {
+    for (const item of [
+      { title: 'R', sha256: SHA.toUpperCase() },
+      { title: 'R', sha256: SHA.slice(1) },
+      { title: 'R', sha256: 42 },
+      { title: 'R', sha256: SHA, size: 0 },
+      { title: 'R', sha256: SHA, size: 1.5 },
+      { title: 'R', sha256: SHA, size: '12' },
+      { title: 'R', sha256: SHA, uri: `/evidence/${'cd'.repeat(32)}` },
+      { title: ' ', sha256: SHA },
+      { title: 'R', uri: `/evidence/${SHA}` },
+    ]) {
+      given(...histories.in_progress)
+        .when(complete([item]))
+        .thenThrows(RuleViolatedError, { rule: 'evidence-valid' });
+    }
+  });
+
   it('is optional on a progress report, and then none', () => {
     const [event] = given(...histories.in_progress)
       .when(commands.ReportProgress)

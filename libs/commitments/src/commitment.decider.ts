@@ -27,6 +27,7 @@ import type {
 import type { CommitmentEvent, DecisionTrace, ProposalChanges } from './commitment.events';
 import {
   evaluationOutcomes,
+  evidenceUriOf,
   initialCommitmentState,
   priorities,
   type Commitment,
@@ -43,6 +44,7 @@ import {
   isListOfNonBlank,
   isNonBlank,
   isOptionalText,
+  isSha256,
   isUri,
   utcDateOf,
 } from './value.guards';
@@ -507,11 +509,25 @@ function checkPriority(priority: unknown): asserts priority is Priority {
 function checkEvidence(evidence: unknown): Evidence[] {
   if (!Array.isArray(evidence)) throw new RuleViolatedError('evidence-valid', 'Evidence must be a list');
   return evidence.map((item: unknown, index) => {
-    const { title, uri } = (item ?? {}) as Partial<Evidence>;
-    if (!isNonBlank(title) || !isUri(uri)) {
-      throw new RuleViolatedError('evidence-valid', `Evidence ${index + 1} needs a title and a URI`);
+    const { title, uri, sha256, size } = (item ?? {}) as Partial<Evidence>;
+    if (sha256 === undefined) {
+      if (!isNonBlank(title) || !isUri(uri)) {
+        throw new RuleViolatedError('evidence-valid', `Evidence ${index + 1} needs a title and a URI`);
+      }
+      return { title, uri };
     }
-    return { title, uri };
+    // A stored file: its hash names the bytes; the URI may be left out, or be where the API serves it.
+    const link = uri ?? evidenceUriOf(sha256);
+    if (!isNonBlank(title) || !isSha256(sha256) || !(isUri(link) || link === evidenceUriOf(sha256))) {
+      throw new RuleViolatedError(
+        'evidence-valid',
+        `Evidence ${index + 1} needs a title, and a SHA-256 of 64 lower-case hex digits with a URI or none`,
+      );
+    }
+    if (size !== undefined && !(Number.isSafeInteger(size) && size > 0)) {
+      throw new RuleViolatedError('evidence-valid', `Evidence ${index + 1} has a size that is not a positive integer`);
+    }
+    return { title, uri: link, sha256, ...(size !== undefined ? { size } : {}) };
   });
 }
 

@@ -37,7 +37,17 @@ export type SuspendableStatus = 'approved' | 'in_progress';
 export interface Evidence {
   readonly title: string;
   readonly uri: string;
+  /** The SHA-256 of the file in the evidence store (64 lower-case hex): the event then covers the bytes, not only a link. */
+  readonly sha256?: string;
+  /** Its size in bytes, as stored; set with `sha256`. */
+  readonly size?: number;
 }
+
+/** Evidence as a command names it: with `sha256`, the URI may be left out (it is then `/evidence/<sha256>`). */
+export type EvidenceReference = Omit<Evidence, 'uri'> & { readonly uri?: string };
+
+/** Where the API serves a stored evidence file. */
+export const evidenceUriOf = (sha256: string): string => `/evidence/${sha256}`;
 
 export interface AgendaPlacement {
   readonly sessionId: string;

@@ -1,6 +1,7 @@
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const ISO_INSTANT_UTC = /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?Z$/;
 const URI = /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/;
+const SHA256 = /^[0-9a-f]{64}$/;
 
 /** A real calendar date written `YYYY-MM-DD` (2024-02-29 yes, 2025-02-29 no). */
 export function isIsoDate(value: unknown): value is string {
@@ -45,4 +46,9 @@ export function isListOfNonBlank(value: unknown): value is readonly string[] {
 
 export function hasDuplicates(values: readonly string[]): boolean {
   return new Set(values).size !== values.length;
+}
+
+/** A SHA-256 digest as 64 lower-case hex digits (the name of an evidence file). */
+export function isSha256(value: unknown): value is string {
+  return typeof value === 'string' && SHA256.test(value);
 }
