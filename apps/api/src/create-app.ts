@@ -9,6 +9,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule, type AppOverrides } from './app.module';
 import type { ApiConfig } from './infrastructure/api-config';
 import { serveConsole } from './http/console';
+import { acceptEvidenceBodies, DEFAULT_EVIDENCE_MAX_BYTES } from './evidence/evidence-body';
 import { checkBodyValue, checkJsonShape, type ShapeViolation } from './http/body-shape';
 import { trackRoutes } from './http/method-not-allowed';
 import { buildOpenApiDocument } from './http/open-api-document';
@@ -139,6 +140,7 @@ export async function createApp(
     return payload;
   });
   acceptJsonBodiesOnly(fastify);
+  acceptEvidenceBodies(fastify, config.evidenceMaxBytes ?? DEFAULT_EVIDENCE_MAX_BYTES);
   trackRoutes(fastify);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, { clock: options.clock, projections: options.projections }),

@@ -12,6 +12,7 @@ import {
   IsString,
   IsUrl,
   Max,
+  Matches,
   MaxLength,
   Min,
   ValidateIf,
@@ -29,10 +30,27 @@ export class EvidenceDto {
   @MaxLength(300)
   title!: string;
 
-  @ApiProperty({ example: 'https://docs.example.org/reports/2026-07.pdf' })
+  @ApiPropertyOptional({
+    example: 'https://docs.example.org/reports/2026-07.pdf',
+    description: 'Where the document is; may be left out with `sha256` (it is then `/evidence/<sha256>`)',
+  })
+  // Needed without sha256; with it, optional, and it may be the path the API serves the file at.
+  @ValidateIf(({ sha256, uri }: EvidenceDto) =>
+    sha256 === undefined ? true : uri !== undefined && uri !== `/evidence/${sha256}`,
+  )
   @IsUrl({ require_protocol: true, require_tld: false })
   @MaxLength(2000)
-  uri!: string;
+  uri?: string;
+
+  @ApiPropertyOptional({
+    pattern: '^[0-9a-f]{64}$',
+    description:
+      'The SHA-256 of a file uploaded with POST /evidence (lower-case hex): it must be stored (else 422 EVIDENCE_NOT_FOUND), ' +
+      'and the event records it with its size, so that the hash chain covers the document itself',
+  })
+  @IsOptional()
+  @Matches(/^[0-9a-f]{64}$/, { message: 'sha256 must be 64 lower-case hex digits' })
+  sha256?: string;
 }
 
 export class ProposeCommitmentDto {

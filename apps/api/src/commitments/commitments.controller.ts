@@ -12,11 +12,19 @@ import {
   CloseCommitmentDto,
   CompleteCommitmentDto,
   EmptyDto,
+  EvidenceDto,
   ProposeCommitmentDto,
   ReportProgressDto,
   ReviseCommitmentDto,
   WithdrawCommitmentDto,
 } from './commitment.dto';
+
+/** The evidence as sent: the handler fills in the size of a stored file it names. */
+const evidenceOf = (e: EvidenceDto) => ({
+  title: e.title,
+  ...(e.uri !== undefined ? { uri: e.uri } : {}),
+  ...(e.sha256 !== undefined ? { sha256: e.sha256 } : {}),
+});
 
 type Build = (context: CommitmentCommandInput['context']) => CommitmentCommandInput;
 
@@ -149,7 +157,7 @@ export class CommitmentsController {
   @ApiOperation({
     summary: 'Report progress: a percentage that never goes down, a narrative, evidence',
     description:
-      'The owning party reports progress on a commitment in progress: a percentage (0–100) that never goes down, a narrative and up to 50 pieces of evidence (title and URI).',
+      'The owning party reports progress on a commitment in progress: a percentage (0–100) that never goes down, a narrative and up to 50 pieces of evidence (a title, and a URI or the `sha256` of a file uploaded with POST /evidence; 422 EVIDENCE_NOT_FOUND if it is not stored).',
   })
   @ApiCommand({ creates: false })
   async progress(
@@ -165,7 +173,7 @@ export class CommitmentsController {
         commitmentId,
         percent: body.percent,
         narrative: body.narrative,
-        evidence: (body.evidence ?? []).map((e) => ({ title: e.title, uri: e.uri })),
+        evidence: (body.evidence ?? []).map(evidenceOf),
       },
       context,
     }));
@@ -176,7 +184,7 @@ export class CommitmentsController {
   @ApiOperation({
     summary: 'Declare a commitment done, with a summary and evidence',
     description:
-      'The owning party declares its commitment done, with a summary and evidence; the committee then evaluates it in a session.',
+      'The owning party declares its commitment done, with a summary and evidence (a title, and a URI or the `sha256` of a file uploaded with POST /evidence; 422 EVIDENCE_NOT_FOUND if it is not stored); the committee then evaluates it in a session.',
   })
   @ApiCommand({ creates: false })
   async complete(
@@ -191,7 +199,7 @@ export class CommitmentsController {
       data: {
         commitmentId,
         summary: body.summary,
-        evidence: (body.evidence ?? []).map((e) => ({ title: e.title, uri: e.uri })),
+        evidence: (body.evidence ?? []).map(evidenceOf),
       },
       context,
     }));

@@ -17,6 +17,10 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   'SERVICE_UNAVAILABLE',
   'INTERNAL',
+  'EVIDENCE_EMPTY',
+  'EVIDENCE_TOO_LARGE',
+  'EVIDENCE_NOT_FOUND',
+  'EVIDENCE_CORRUPTED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -59,6 +63,10 @@ const TITLES: Record<ErrorCode, string> = {
   RATE_LIMITED: 'Too many requests',
   SERVICE_UNAVAILABLE: 'Service unavailable',
   INTERNAL: 'Internal error',
+  EVIDENCE_EMPTY: 'Evidence is empty',
+  EVIDENCE_TOO_LARGE: 'Evidence too large',
+  EVIDENCE_NOT_FOUND: 'Evidence not found',
+  EVIDENCE_CORRUPTED: 'Evidence corrupted',
 };
 
 /** An error that already knows its HTTP answer. */

@@ -30,6 +30,8 @@ export interface ApiConfig {
   readonly checkpointEvery: number;
   /** ACCORD_CHECKPOINT_INTERVAL_MS: and at least this often while the tree grows. */
   readonly checkpointIntervalMs: number;
+  /** ACCORD_EVIDENCE_MAX_BYTES: the largest evidence file POST /evidence takes (20 MiB when absent). */
+  readonly evidenceMaxBytes?: number;
 }
 
 /** A budget of `max` requests per window of `windowMs`, for each API key (and each IP without one). */
@@ -140,7 +142,14 @@ export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       `ACCORD_CHECKPOINT_INTERVAL_MS must be an integer from 100 to 86400000, not "${env.ACCORD_CHECKPOINT_INTERVAL_MS}"`,
     );
   }
+  const evidenceMaxBytes = env.ACCORD_EVIDENCE_MAX_BYTES ? Number(env.ACCORD_EVIDENCE_MAX_BYTES) : 20 * 1024 * 1024;
+  if (!Number.isSafeInteger(evidenceMaxBytes) || evidenceMaxBytes < 1 || evidenceMaxBytes > 1024 ** 3) {
+    throw new ConfigError(
+      `ACCORD_EVIDENCE_MAX_BYTES must be an integer from 1 to 1073741824 (bytes), not "${env.ACCORD_EVIDENCE_MAX_BYTES}"`,
+    );
+  }
   return {
+    evidenceMaxBytes,
     storeUrl: env.ACCORD_STORE || DEFAULT_STORE_URL,
     port,
     host: env.HOST || '0.0.0.0',
