@@ -31,6 +31,7 @@ import {
 import type { AppendResult, EventStore, RecordedEvent } from '@accord/event-store';
 import { DEFAULT_STORE_URL, openEventStore, parseStoreUrl, redactStoreUrl } from '@accord/store-factory';
 import { Command, Option } from 'commander';
+import { copyEvidence, evidenceHashesOf } from './export-evidence';
 import { CliError } from './keys.command';
 import { progressBar } from './progress';
 
@@ -46,6 +47,7 @@ interface ExportOptions {
   format: ExportFormat;
   source?: string;
   out?: string;
+  evidence?: string;
 }
 
 /**
@@ -80,6 +82,10 @@ export function exportCommand(): Command {
     )
     .option('--source <uri-reference>', `the CloudEvents source attribute (default: ${DEFAULT_CLOUDEVENTS_SOURCE})`)
     .option('--out <file>', 'write to this file (written beside it, then renamed) instead of standard output')
+    .option(
+      '--evidence <dir>',
+      'also copy the evidence files the exported events name to <dir>/<sha256>, checking each hash',
+    )
     .action(async (options: ExportOptions) => {
       const from = options.from === undefined ? -Infinity : instant('--from', options.from);
       const to = options.to === undefined ? Infinity : instant('--to', options.to);
@@ -95,6 +101,7 @@ export function exportCommand(): Command {
       const partial = options.out === undefined ? undefined : `${options.out}.partial-${process.pid}`;
       const out = partial === undefined ? process.stdout : createWriteStream(partial);
       let written = 0;
+      const evidence = new Set<string>();
       try {
         const bar = process.stderr.isTTY ? progressBar('export', await findHeadPosition(store)) : undefined;
         const toLine =
@@ -118,6 +125,7 @@ export function exportCommand(): Command {
               if (!member(event) || !inWindow(event)) continue;
               chunk += `${toLine(event)}\n`;
               written++;
+              if (options.evidence !== undefined) for (const sha256 of evidenceHashesOf(event)) evidence.add(sha256);
             }
             if (chunk !== '') await write(out, chunk);
             bar?.update(page[page.length - 1].position);
@@ -138,6 +146,7 @@ export function exportCommand(): Command {
       } finally {
         await store.close();
       }
+      if (options.evidence !== undefined) await copyEvidence(storeUrl(options.store), evidence, options.evidence);
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       process.stderr.write(
         `exported ${plural(written, 'event')}${options.out ? ` to ${options.out}` : ''} in ${seconds} s\n`,
