@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import type { SqlDb } from '@accord/sql';
 import { FileEvidenceStore } from '../apps/api/src/evidence/file-evidence-store';
 import { evidenceFolderOf } from '../apps/api/src/evidence/open-evidence-store';
@@ -201,6 +202,18 @@ describe(`evidence files, content-addressed (real app, ${onPostgres ? 'PostgreSQ
     const large = await upload(Buffer.alloc(20 * 1024 * 1024 + 1, 7), 'application/octet-stream');
     expect(large.statusCode).toBe(413);
     expect(large.json()).toMatchObject({ code: 'EVIDENCE_TOO_LARGE', maxBytes: 20 * 1024 * 1024 });
+    expect(await storedCount()).toBe(before);
+    // Sent as a stream with no Content-Length, it is counted while read, and reading stops at the limit.
+    const chunk = Buffer.alloc(1024 * 1024, 9);
+    const streamed = await t.request({
+      method: 'POST',
+      url: '/evidence',
+      payload: Readable.from(Array.from({ length: 21 }, () => chunk)),
+      headers: { 'content-type': 'application/octet-stream' },
+      key: ma,
+    });
+    expect(streamed.statusCode).toBe(413);
+    expect(streamed.json().code).toBe('EVIDENCE_TOO_LARGE');
     expect(await storedCount()).toBe(before);
     // 20 MiB itself is taken.
     expect((await upload(Buffer.alloc(20 * 1024 * 1024, 7), 'application/octet-stream')).statusCode).toBe(201);
