@@ -88,7 +88,10 @@ describe(`evidence files, content-addressed (real app, ${onPostgres ? 'PostgreSQ
     expect(again.statusCode).toBe(200);
     expect(again.json()).toEqual(body);
     // The secretariat may upload too (it records what the committee receives).
-    expect((await upload(Buffer.from('minutes annex'), 'text/plain', secretariat)).statusCode).toBe(201);
+    const annex = await upload(Buffer.from(`Annexe é ${randomUUID()}`), 'text/plain; charset=utf-8', secretariat);
+    expect(annex.statusCode).toBe(201);
+    expect(annex.json().mediaType).toBe('text/plain; charset=utf-8');
+    expect((await download(annex.json().sha256)).headers['content-type']).toBe('text/plain; charset=utf-8');
   });
 
   it('serves the bytes as stored, checked, as an immutable attachment', async () => {
