@@ -48,6 +48,7 @@ const suites = [
   'test/log-checkpoints.e2e-spec.ts',
   'test/audit-checkpoints.e2e-spec.ts',
   'test/typed-client.e2e-spec.ts',
+  'test/evidence.e2e-spec.ts',
   'test/results-report.e2e-spec.ts',
 ];
 const jest = require.resolve('jest/bin/jest', { paths: [path.join(__dirname, '..')] });
