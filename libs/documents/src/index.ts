@@ -1,4 +1,4 @@
-export * from './render/document-model';
+export * from './render';
 export * from './report/results-report';
 export * from './report/report-csv';
 export * from './report/report-messages';
