@@ -35,11 +35,17 @@ try {
   );
   // The console is browser code: Vite bundles it (its config says how), swc does not touch it.
   const vite = path.join(path.dirname(require.resolve('vite/package.json', { paths: [root] })), 'bin', 'vite.js');
-  execFileSync(process.execPath, [vite, 'build', '--config', path.join('apps', 'console', 'vite.config.mts')], {
-    cwd: root,
-    stdio: 'inherit',
-    env: { ...process.env, ACCORD_CONSOLE_OUT: at(path.join(next, 'console')) },
-  });
+  // Each build writes to its own folder (renamed into place below), so two builds at once (two
+  // test runs on one checkout) do not need Vite's one-build-per-project lock.
+  execFileSync(
+    process.execPath,
+    [vite, 'build', '--bypass-lock', '--config', path.join('apps', 'console', 'vite.config.mts')],
+    {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, ACCORD_CONSOLE_OUT: at(path.join(next, 'console')) },
+    },
+  );
   if (existsSync(at('dist'))) renameSync(at('dist'), at(old));
   renameSync(at(next), at('dist'));
 } finally {

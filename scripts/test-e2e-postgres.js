@@ -50,6 +50,7 @@ const suites = [
   'test/typed-client.e2e-spec.ts',
   'test/evidence.e2e-spec.ts',
   'test/results-report.e2e-spec.ts',
+  'test/minutes.e2e-spec.ts',
 ];
 const jest = require.resolve('jest/bin/jest', { paths: [path.join(__dirname, '..')] });
 const run = spawnSync(process.execPath, [jest, ...suites, ...process.argv.slice(2)], {

@@ -6,6 +6,7 @@ import { AdminModule } from './admin/admin.module';
 import { AgreementsModule } from './agreements/agreements.module';
 import { AuditModule } from './audit/audit.module';
 import { LogModule } from './audit/log.module';
+import { MinutesModule } from './minutes/minutes.module';
 import { AuthModule } from './auth/auth.module';
 import { CommitmentsModule } from './commitments/commitments.module';
 import { EvidenceModule } from './evidence/evidence.module';
@@ -65,8 +66,9 @@ export class AppModule {
         AuditModule,
         LogModule,
         AdminModule,
-        // The committee's documents: evidence files, the results report.
+        // The committee's documents: evidence files, the minutes, the results report.
         EvidenceModule,
+        MinutesModule,
         ReportsModule,
       ],
       providers: [

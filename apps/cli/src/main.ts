@@ -3,12 +3,13 @@ import { auditCommand } from './audit.command';
 import { backupCommand, restoreCommand } from './backup.command';
 import { exportCommand, importCommand } from './export.command';
 import { CliError, keysCommand } from './keys.command';
+import { minutesCommand } from './minutes.command';
 import { projectionsCommand } from './projections.command';
 import { storeCommand } from './store.command';
 import { witnessCommand } from './witness.command';
 
 const program = new Command('accord')
-  .description('accord: keys, audit, export/import, projections and store tools')
+  .description('accord: keys, audit, export/import, minutes, projections and store tools')
   .showHelpAfterError()
   .addCommand(keysCommand())
   .addCommand(projectionsCommand())
@@ -18,6 +19,7 @@ const program = new Command('accord')
   .addCommand(auditCommand())
   .addCommand(exportCommand())
   .addCommand(importCommand())
+  .addCommand(minutesCommand())
   .addCommand(witnessCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {

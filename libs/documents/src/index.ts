@@ -3,3 +3,4 @@ export * from './report/results-report';
 export * from './report/report-csv';
 export * from './report/report-messages';
 export * from './report/report-document';
+export * from './minutes';

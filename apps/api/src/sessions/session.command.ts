@@ -1,15 +1,16 @@
-import type { AddAgendaItem, ScheduleSession, SessionCommand } from '@accord/committee';
+import type { AddAgendaItem, ApproveMinutes, ScheduleSession, SessionCommand } from '@accord/committee';
 import { Command } from '@nestjs/cqrs';
 import type { CommandMeta, CommandOutcome } from '../pipeline/command-runner';
 
 /**
  * A session command before the handler has read what it needs: the agreement a session is
- * scheduled under, the commitment an agenda item is about.
+ * scheduled under, the commitment an agenda item is about, the minutes' content hashes.
  */
 export type SessionCommandInput =
   | (Omit<ScheduleSession, 'data'> & { data: Omit<ScheduleSession['data'], 'agreement'> })
   | (Omit<AddAgendaItem, 'data'> & { data: Omit<AddAgendaItem['data'], 'commitment'> })
-  | Exclude<SessionCommand, ScheduleSession | AddAgendaItem>;
+  | (Omit<ApproveMinutes, 'data'> & { data: Omit<ApproveMinutes['data'], 'documents'> })
+  | Exclude<SessionCommand, ScheduleSession | AddAgendaItem | ApproveMinutes>;
 
 /** The bus routes by class: one message class carries every session command. */
 export class SessionCommandMessage extends Command<CommandOutcome> {

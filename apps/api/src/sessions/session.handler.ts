@@ -1,4 +1,5 @@
 import { sessionDecider, sessionStreamId, type Session, type SessionCommand } from '@accord/committee';
+import { documentHashes, readMinutesSources } from '@accord/documents';
 import type { EventStore } from '@accord/event-store';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
@@ -28,7 +29,8 @@ export class SessionCommandHandler implements ICommandHandler<SessionCommandMess
   }
 
   /**
-   * Scheduling reads the agreement, an agenda item the commitment, so that the decider stays pure.
+   * Scheduling reads the agreement, an agenda item the commitment, an approval the minutes' hashes,
+   * so that the decider stays pure.
    * Only when the session's state lets the decider look at them: the first thing to refuse is a
    * session that is missing (or already scheduled), not what the command refers to.
    */
@@ -44,6 +46,16 @@ export class SessionCommandHandler implements ICommandHandler<SessionCommandMess
       const { commitmentId } = command.data;
       const commitment = await readCommitmentContext(this.store, commitmentId);
       return { ...command, data: { ...command.data, commitment } };
+    }
+    if (command.type === 'ApproveMinutes') {
+      // The hashes of the minutes and addenda as the log has them: approving names one of them.
+      const sources = state.status === 'closed' ? await readMinutesSources(this.store, command.data.sessionId) : null;
+      const hashes = sources === null ? { minutes: '', addenda: [] } : documentHashes(sources);
+      // The stream may already hold an addendum the folded state has not seen: that append will
+      // conflict and be retried; the decider sees the documents its state knows.
+      const known = state.status === 'closed' ? state.documents.length - 1 : 0;
+      const documents = { minutes: hashes.minutes, addenda: hashes.addenda.slice(0, known) };
+      return { ...command, data: { ...command.data, documents } };
     }
     return command;
   }

@@ -10,6 +10,7 @@ import type { CommandMeta } from '../pipeline/command-runner';
 import { SessionCommandInput, SessionCommandMessage } from './session.command';
 import { ApiCommand } from '../http/api-docs.decorators';
 import { uuid } from '../http/uuid';
+import { ApproveMinutesDto, RecordAddendumDto } from '../minutes/minutes.dto';
 import {
   AddAgendaItemDto,
   AgendaItemAcceptedDto,
@@ -190,6 +191,57 @@ export class SessionsController {
     await this.send(request, reply, principal, sessionId, (context) => ({
       type: 'CloseSession',
       data: { sessionId },
+      context,
+    }));
+  }
+
+  @Post(':id/minutes/approvals')
+  @HttpCode(200)
+  @Roles('delegate')
+  @ApiOperation({
+    summary: "Approve the minutes (or an addendum) of a closed session for the caller's party, by content hash",
+    description:
+      'A delegate approves, for its own party, the document whose content has `contentHash` (GET …/minutes gives ' +
+      'it): the minutes or one of their addenda. When every party has approved, the document is adopted ' +
+      '(MinutesAdopted). A session still open has no minutes to approve (422 ILLEGAL_TRANSITION); a hash that is ' +
+      'not the document as the log has it is 422 `content-hash-current`; approving twice is 422 ' +
+      '`document-already-approved`.',
+  })
+  @ApiCommand({ creates: false })
+  async approveMinutes(
+    @Param('id', uuid) sessionId: string,
+    @Body() body: ApproveMinutesDto,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    await this.send(request, reply, principal, sessionId, (context) => ({
+      type: 'ApproveMinutes',
+      data: { sessionId, contentHash: body.contentHash },
+      context,
+    }));
+  }
+
+  @Post(':id/minutes/addenda')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Record an addendum correcting the adopted minutes (secretariat)',
+    description:
+      'The log is append-only: adopted minutes never change. A correction is an addendum, a document of its own ' +
+      'with its own content hash, which the delegations approve and adopt like the minutes. Only adopted minutes ' +
+      'take an addendum (422 `minutes-adopted-first`).',
+  })
+  @ApiCommand({ creates: false })
+  async recordAddendum(
+    @Param('id', uuid) sessionId: string,
+    @Body() body: RecordAddendumDto,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    await this.send(request, reply, principal, sessionId, (context) => ({
+      type: 'RecordMinutesAddendum',
+      data: { sessionId, text: body.text },
       context,
     }));
   }
