@@ -62,6 +62,15 @@ describe('readPdfMetadata', () => {
     });
   });
 
+  it('follows an earlier trailer when the last one does not name an Info dictionary', () => {
+    const pdf = Buffer.from(
+      '%PDF-1.4\n1 0 obj\n<< /AccordDocumentKind (minutes) >>\nendobj\ntrailer\n<< /Info 1 0 R >>\nstartxref\n0\n%%EOF\n' +
+        '2 0 obj\n(x)\nendobj\ntrailer\n<< /Size 3 /Prev 0 >>\nstartxref\n0\n%%EOF\n',
+      'latin1',
+    );
+    expect(readPdfMetadata(pdf)?.kind).toBe('minutes');
+  });
+
   it('decodes literal escapes, hex strings and UTF-16BE with its byte-order mark', () => {
     const literal = (s: string) => Buffer.from(s, 'latin1');
     expect(decodePdfString(literal('r\xe9sum\xe9'))).toBe('résumé');

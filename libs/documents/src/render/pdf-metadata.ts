@@ -40,10 +40,14 @@ type PdfValue =
   | { type: 'other'; token: string };
 
 function lastInfoReference(text: string): { num: number; gen: number } | null {
-  const trailer = text.lastIndexOf('trailer');
-  const region = trailer >= 0 ? text.slice(trailer) : text;
-  const matches = [...region.matchAll(/\/Info\s+(\d+)\s+(\d+)\s+R/g)];
-  const last = matches.at(trailer >= 0 ? 0 : -1);
+  // The newest trailer that names an Info dictionary; an update's trailer usually repeats it.
+  for (let at = text.lastIndexOf('trailer'); at >= 0; at = at === 0 ? -1 : text.lastIndexOf('trailer', at - 1)) {
+    const end = text.indexOf('startxref', at);
+    const match = /\/Info\s+(\d+)\s+(\d+)\s+R/.exec(text.slice(at, end < 0 ? undefined : end));
+    if (match) return { num: Number(match[1]), gen: Number(match[2]) };
+  }
+  // A cross-reference stream holds its trailer keys in the stream's own dictionary.
+  const last = [...text.matchAll(/\/Info\s+(\d+)\s+(\d+)\s+R/g)].at(-1);
   return last ? { num: Number(last[1]), gen: Number(last[2]) } : null;
 }
 
