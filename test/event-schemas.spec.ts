@@ -108,6 +108,7 @@ const DATA_KEYS: { readonly [T in AccordEventType]: Keys<DataOf<T>> } = {
   MinutesApproved: { sessionId: r, document: r, contentHash: r, party: r },
   MinutesAdopted: { sessionId: r, document: r, contentHash: r, parties: r },
   MinutesAddendumRecorded: { sessionId: r, document: r, text: r, corrects: r },
+  SessionDocumentAttached: { sessionId: r, title: r, sha256: r, size: r, mediaType: r },
 };
 const o = 'optional' as const;
 const CHANGES_KEYS: Keys<ProposalChanges> = {
@@ -149,7 +150,7 @@ const ALL_TYPES: string[] = [...agreementEventTypes, ...commitmentEventTypes, ..
 
 describe('the event schemas (schemas/events) and the event types', () => {
   it('has one schema per event type the deciders emit, named and identified as dataschema names it', () => {
-    expect(ALL_TYPES).toHaveLength(30);
+    expect(ALL_TYPES).toHaveLength(31);
     expect([...schemas.files.keys()].sort()).toEqual(ALL_TYPES.map(fileOf).sort());
     expect([...PUBLISHED_EVENT_SCHEMAS].sort()).toEqual([...ALL_TYPES].sort());
     expect(Object.keys(DATA_KEYS).sort()).toEqual([...ALL_TYPES].sort());
@@ -420,6 +421,10 @@ function runLifecycle(): AccordEvent[] {
       delegates[party],
     );
   }
+  session({
+    type: 'AttachSessionDocument',
+    data: { sessionId: s1, title: 'Signed roll', sha256: 'e'.repeat(64), size: 1024, mediaType: 'application/pdf' },
+  });
   session({ type: 'RecordMinutesAddendum', data: { sessionId: s1, text: 'Item 2: the vote was unanimous.' } });
 
   // c1 under way; the committee extends, suspends and resumes it.

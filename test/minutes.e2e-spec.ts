@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import canonicalize from 'canonicalize';
 import { accord } from './support/cli';
-import { indicesInOrder, pdfText } from './support/pdf-text';
+import { indicesInOrder, pdfPageToPng, pdfText } from './support/pdf-text';
 import { MOROCCO_QATAR, startTestApp, TestApp } from './support/test-app';
 
 const FRENCH_TITLE = 'Centre de formation des stadiers';
@@ -124,6 +124,45 @@ describe('the minutes of a session (real app, real store, pdftotext)', () => {
     expect((await t.store.readStream(`session-${sessionId}`)).some((e) => e.type.startsWith('Minutes'))).toBe(false);
   });
 
+  it('list the documents attached to the session, each named by the SHA-256 of its stored bytes', async () => {
+    const roll = Buffer.from('%PDF-1.4 signed attendance roll of the session');
+    const stored = await t.request({
+      method: 'POST',
+      url: '/evidence',
+      payload: roll,
+      headers: { 'content-type': 'application/pdf' },
+      key: secretariat,
+    });
+    expect(stored.statusCode).toBe(201);
+    const { sha256 } = stored.json();
+    expect(sha256).toBe(createHash('sha256').update(roll).digest('hex'));
+    const before = (await t.log()).length;
+    const unknown = await t.post(
+      `/sessions/${sessionId}/documents`,
+      { title: 'Roll', sha256: '1'.repeat(64) },
+      secretariat,
+    );
+    expect(unknown.statusCode).toBe(422);
+    expect(unknown.json()).toMatchObject({ code: 'EVIDENCE_NOT_FOUND' });
+    expect((await t.post(`/sessions/${sessionId}/documents`, { title: 'Roll', sha256 }, maDelegate)).statusCode).toBe(
+      403,
+    );
+    expect((await t.log()).length).toBe(before);
+    const attached = await t.post(
+      `/sessions/${sessionId}/documents`,
+      { title: 'Signed attendance roll', sha256 },
+      secretariat,
+    );
+    expect(attached.statusCode).toBe(200);
+    expect((await minutesJson()).content.documents).toEqual([
+      { title: 'Signed attendance roll', sha256, size: roll.length, mediaType: 'application/pdf' },
+    ]);
+    const again = await t.post(`/sessions/${sessionId}/documents`, { title: 'Twice', sha256 }, secretariat);
+    expect(again.json()).toMatchObject({ code: 'RULE_VIOLATED', rule: 'document-already-attached' });
+    const download = await t.request({ method: 'GET', url: `/evidence/${sha256}`, key: auditor });
+    expect(download.rawPayload.equals(roll)).toBe(true);
+  });
+
   it('state, once closed, every position in order (the change included), the decision with its notes, the deferral; the hash is of their canonical JSON', async () => {
     await close();
     const minutes = await minutesJson();
@@ -220,10 +259,14 @@ describe('the minutes of a session (real app, real store, pdftotext)', () => {
     const bytes = pdf.rawPayload;
     expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
     const text = pdfText(bytes);
-    indicesInOrder(letters(text), inOrder.map(letters));
+    indicesInOrder(letters(text), [...inOrder, 'Signed attendance roll'].map(letters));
     const { contentHash } = await minutesJson();
     expect(text).toContain(contentHash);
     writeFileSync(join(dir, `minutes-${lang}.pdf`), bytes);
+    // The pictures in the README: ACCORD_DOCS_IMAGES=1 npx jest test/minutes.e2e-spec.ts
+    if (process.env.ACCORD_DOCS_IMAGES === '1' && lang !== 'en') {
+      pdfPageToPng(bytes, join(__dirname, '..', 'docs', `minutes-${lang}`), 1, 70);
+    }
 
     const html = await document(lang, 'html');
     expect(html.headers['content-type']).toMatch(/^text\/html/);

@@ -78,6 +78,18 @@ export type ApproveMinutes = Command<
 /** Sent by the secretariat: a correction of the adopted minutes, to be adopted in its turn. */
 export type RecordMinutesAddendum = Command<'RecordMinutesAddendum', SessionRef & { readonly text: string }>;
 
+/** Sent by the secretariat: a file already stored as evidence (POST /evidence), attached to the session. */
+export type AttachSessionDocument = Command<
+  'AttachSessionDocument',
+  SessionRef & {
+    readonly title: string;
+    readonly sha256: string;
+    /** Read by the handler from the evidence store. */
+    readonly size: number;
+    readonly mediaType: string;
+  }
+>;
+
 export type SessionCommand =
   | ScheduleSession
   | AddAgendaItem
@@ -85,7 +97,8 @@ export type SessionCommand =
   | RecordPosition
   | CloseSession
   | ApproveMinutes
-  | RecordMinutesAddendum;
+  | RecordMinutesAddendum
+  | AttachSessionDocument;
 
 export type SessionCommandType = SessionCommand['type'];
 
@@ -97,5 +110,6 @@ const types: Record<SessionCommandType, true> = {
   CloseSession: true,
   ApproveMinutes: true,
   RecordMinutesAddendum: true,
+  AttachSessionDocument: true,
 };
 export const sessionCommandTypes = Object.keys(types) as SessionCommandType[];

@@ -182,6 +182,14 @@ function approveMinutes(contentHash: string, addenda: string[] = [], actor: Acto
 function addendum(text = 'Item i-1: the note of QA reads "two years", not "three".'): SessionCommand {
   return { type: 'RecordMinutesAddendum', data: { sessionId: SID, text }, context: ctx() };
 }
+const FILE = 'f'.repeat(64);
+function attach(patch: Record<string, unknown> = {}, actor: Actor = secretariat): SessionCommand {
+  return {
+    type: 'AttachSessionDocument',
+    data: { sessionId: SID, title: 'Signed roll', sha256: FILE, size: 2048, mediaType: 'application/pdf', ...patch },
+    context: ctx(actor),
+  } as SessionCommand;
+}
 const approved = (party: string, document = 0, contentHash = HASH_A): SessionEvent => ({
   type: 'MinutesApproved',
   data: { sessionId: SID, document, contentHash, party },
@@ -216,6 +224,7 @@ const commands: Record<SessionCommandType, SessionCommand> = {
   CloseSession: closeSession(),
   ApproveMinutes: approveMinutes(HASH_A),
   RecordMinutesAddendum: addendum(),
+  AttachSessionDocument: attach(),
 };
 
 const emits: Record<SessionCommandType, SessionEventType[]> = {
@@ -226,6 +235,7 @@ const emits: Record<SessionCommandType, SessionEventType[]> = {
   CloseSession: ['ItemDeferred', 'SessionClosed'],
   ApproveMinutes: ['MinutesApproved'],
   RecordMinutesAddendum: ['MinutesAddendumRecorded'],
+  AttachSessionDocument: ['SessionDocumentAttached'],
 };
 
 /** ok: emits (see `emits`); __: IllegalTransitionError; nf: NotFoundError; ad: refused until the minutes are adopted. */
@@ -242,15 +252,16 @@ const columns: SessionCommandType[] = [
   'CloseSession',
   'ApproveMinutes',
   'RecordMinutesAddendum',
+  'AttachSessionDocument',
 ];
 
 // prettier-ignore
 const table: Record<StateName, Cell[]> = {
-  //          Schd Item Open Pos  Clse Aprv Addm
-  none:      [ok,  nf,  nf,  nf,  nf,  nf,  nf],
-  scheduled: [__,  ok,  ok,  __,  __,  __,  __],
-  open:      [__,  ok,  __,  ok,  ok,  __,  __],
-  closed:    [__,  __,  __,  __,  __,  ok,  ad],
+  //          Schd Item Open Pos  Clse Aprv Addm Doc
+  none:      [ok,  nf,  nf,  nf,  nf,  nf,  nf,  nf],
+  scheduled: [__,  ok,  ok,  __,  __,  __,  __,  ok],
+  open:      [__,  ok,  __,  ok,  ok,  __,  __,  ok],
+  closed:    [__,  __,  __,  __,  __,  ok,  ad,  ok],
 };
 
 /** The actor allowed to send each command. */
@@ -288,7 +299,14 @@ describe('session state machine: every (state, command) pair', () => {
 describe('ScheduleSession', () => {
   it("records the session with the agreement's parties", () => {
     const state = given().when(schedule()).then([scheduled]);
-    expect(state).toEqual({ status: 'scheduled', ...scheduled.data, attendance: [], items: [], documents: [] });
+    expect(state).toEqual({
+      status: 'scheduled',
+      ...scheduled.data,
+      attendance: [],
+      items: [],
+      documents: [],
+      attachments: [],
+    });
   });
 
   it.each([admin, system])('may be sent by $role', (actor) => {
@@ -791,6 +809,7 @@ describe('evolve', () => {
         },
       ],
       documents: [],
+      attachments: [],
     });
   });
 
@@ -803,7 +822,7 @@ describe('evolve', () => {
   });
 
   it('names every event type, and recognises them in recorded events', () => {
-    expect(sessionEventTypes).toHaveLength(10);
+    expect(sessionEventTypes).toHaveLength(11);
     expect(isSessionEvent({ type: 'DecisionReached' })).toBe(true);
     expect(isSessionEvent({ type: 'CommitmentApproved' })).toBe(false);
     expect(isSessionEvent({ type: 'constructor' })).toBe(false);
@@ -978,5 +997,39 @@ describe('ApproveMinutes and RecordMinutesAddendum', () => {
     given(...adoptedSession, recorded)
       .when(approveMinutes(HASH_C, [HASH_B]))
       .thenThrows(RuleViolatedError, { rule: 'content-hash-current' });
+  });
+});
+
+describe('AttachSessionDocument', () => {
+  const attached: SessionEvent = {
+    type: 'SessionDocumentAttached',
+    data: { sessionId: SID, title: 'Signed roll', sha256: FILE, size: 2048, mediaType: 'application/pdf' },
+  };
+
+  it('attaches a stored file by its hash, once, by the secretariat', () => {
+    const state = given(...histories.open)
+      .when(attach())
+      .then([attached]);
+    expect(state.status !== 'none' && state.attachments).toEqual([
+      { title: 'Signed roll', sha256: FILE, size: 2048, mediaType: 'application/pdf' },
+    ]);
+    given(...histories.open, attached)
+      .when(attach({ title: 'Again' }))
+      .thenThrows(RuleViolatedError, { rule: 'document-already-attached' });
+    given(...histories.open)
+      .when(attach({}, maDelegate))
+      .thenThrows(ForbiddenError, { command: 'AttachSessionDocument' });
+  });
+
+  it.each([
+    [{ title: ' ' }, 'document-title-required'],
+    [{ title: 'x'.repeat(301) }, 'document-title-required'],
+    [{ sha256: 'F'.repeat(64) }, 'document-hash-valid'],
+    [{ size: 0 }, 'document-stored'],
+    [{ mediaType: '' }, 'document-stored'],
+  ])('refuses %j (%s)', (patch, rule) => {
+    given(...histories.scheduled)
+      .when(attach(patch))
+      .thenThrows(RuleViolatedError, { rule });
   });
 });

@@ -22,6 +22,7 @@ import { agendaItemKinds, fitsState, isPositionFor, positionOptions, type Agenda
 import type {
   AddAgendaItem,
   ApproveMinutes,
+  AttachSessionDocument,
   CloseSession,
   OpenSession,
   RecordMinutesAddendum,
@@ -68,6 +69,8 @@ export const decideSession = (command: SessionCommand, state: Session): SessionE
       return approveMinutes(command, existing(command, state));
     case 'RecordMinutesAddendum':
       return recordAddendum(command, existing(command, state));
+    case 'AttachSessionDocument':
+      return attachDocument(command, existing(command, state));
     default:
       return assertNever(command);
   }
@@ -77,7 +80,7 @@ export const decideSession = (command: SessionCommand, state: Session): SessionE
 export const evolveSession = (state: Session, event: SessionEvent): Session => {
   if (event.type === 'SessionScheduled') {
     if (state.status !== 'none') throw new Error(`Session ${event.data.sessionId} was already scheduled`);
-    return { status: 'scheduled', ...event.data, attendance: [], items: [], documents: [] };
+    return { status: 'scheduled', ...event.data, attendance: [], items: [], documents: [], attachments: [] };
   }
   if (state.status === 'none') {
     throw new Error(`${event.type} cannot apply to session ${event.data.sessionId}, which was never scheduled`);
@@ -130,6 +133,10 @@ export const evolveSession = (state: Session, event: SessionEvent): Session => {
     case 'MinutesAddendumRecorded': {
       const { document: number, text } = event.data;
       return { ...state, documents: [...state.documents, { number, text, approvals: {}, adopted: null }] };
+    }
+    case 'SessionDocumentAttached': {
+      const { title, sha256, size, mediaType } = event.data;
+      return { ...state, attachments: [...state.attachments, { title, sha256, size, mediaType }] };
     }
     default:
       return assertNever(event);
@@ -386,6 +393,39 @@ function recordAddendum(command: RecordMinutesAddendum, state: ExistingSession):
       data: { sessionId: state.sessionId, document: state.documents.length, text, corrects: minutes.adopted },
     },
   ];
+}
+
+/** Longest title of an attached document. */
+export const MAX_ATTACHMENT_TITLE = 300;
+
+function attachDocument(command: AttachSessionDocument, state: ExistingSession): SessionEvent[] {
+  requireRole(command.context.actor, SESSION_ROLES, command.type);
+  const { title, sha256, size, mediaType } = command.data;
+  if (!isNonBlank(title) || title.length > MAX_ATTACHMENT_TITLE) {
+    throw new RuleViolatedError(
+      'document-title-required',
+      `A document needs a title of at most ${MAX_ATTACHMENT_TITLE} characters`,
+    );
+  }
+  if (typeof sha256 !== 'string' || !SHA256_HEX.test(sha256)) {
+    throw new RuleViolatedError(
+      'document-hash-valid',
+      'A document is named by its SHA-256: 64 lower-case hexadecimal digits',
+    );
+  }
+  if (!Number.isSafeInteger(size) || size <= 0 || !isNonBlank(mediaType)) {
+    throw new RuleViolatedError(
+      'document-stored',
+      'The handler must give the stored size and media type of the document',
+    );
+  }
+  if (state.attachments.some((a) => a.sha256 === sha256)) {
+    throw new RuleViolatedError(
+      'document-already-attached',
+      `Document ${sha256} is already attached to session ${state.sessionId}`,
+    );
+  }
+  return [{ type: 'SessionDocumentAttached', data: { sessionId: state.sessionId, title, sha256, size, mediaType } }];
 }
 
 function updateDocument(

@@ -93,6 +93,17 @@ export type MinutesAddendumRecorded = DomainEvent<
   }
 >;
 
+/** A document of the session (a presentation, a signed roll), named by the SHA-256 of its bytes. */
+export type SessionDocumentAttached = DomainEvent<
+  'SessionDocumentAttached',
+  OfSession & {
+    readonly title: string;
+    readonly sha256: string;
+    readonly size: number;
+    readonly mediaType: string;
+  }
+>;
+
 export type SessionEvent =
   | SessionScheduled
   | AgendaItemAdded
@@ -103,7 +114,8 @@ export type SessionEvent =
   | SessionClosed
   | MinutesApproved
   | MinutesAdopted
-  | MinutesAddendumRecorded;
+  | MinutesAddendumRecorded
+  | SessionDocumentAttached;
 
 export type SessionEventType = SessionEvent['type'];
 
@@ -118,6 +130,7 @@ const types: Record<SessionEventType, true> = {
   MinutesApproved: true,
   MinutesAdopted: true,
   MinutesAddendumRecorded: true,
+  SessionDocumentAttached: true,
 };
 export const sessionEventTypes = Object.keys(types) as SessionEventType[];
 

@@ -54,6 +54,16 @@ export interface ExistingSession {
   readonly items: readonly AgendaItem[];
   /** From the closing: the minutes, then each addendum. */
   readonly documents: readonly SessionDocument[];
+  /** The files attached to the session, in order. */
+  readonly attachments: readonly SessionAttachment[];
+}
+
+/** A file attached to a session: its bytes are in the evidence store under `sha256`. */
+export interface SessionAttachment {
+  readonly title: string;
+  readonly sha256: string;
+  readonly size: number;
+  readonly mediaType: string;
 }
 
 export type Session = NoSession | ExistingSession;

@@ -41,6 +41,22 @@ export class RecordAddendumDto {
   text!: string;
 }
 
+export class AttachDocumentDto {
+  @ApiProperty({ maxLength: 300, example: 'Signed attendance roll' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(300)
+  title!: string;
+
+  @ApiProperty({
+    pattern: '^[0-9a-f]{64}$',
+    description: 'The SHA-256 POST /evidence answered: the file must be stored first (else 422 EVIDENCE_NOT_FOUND)',
+  })
+  @IsString()
+  @Matches(/^[0-9a-f]{64}$/, { message: 'sha256 must be 64 lower-case hexadecimal digits' })
+  sha256!: string;
+}
+
 export class DocumentApprovalDto {
   @ApiProperty({ example: 'MA' }) party!: string;
   @ApiProperty({ pattern: '^[0-9a-f]{64}$' }) contentHash!: string;

@@ -1,4 +1,10 @@
-import type { AddAgendaItem, ApproveMinutes, ScheduleSession, SessionCommand } from '@accord/committee';
+import type {
+  AddAgendaItem,
+  ApproveMinutes,
+  AttachSessionDocument,
+  ScheduleSession,
+  SessionCommand,
+} from '@accord/committee';
 import { Command } from '@nestjs/cqrs';
 import type { CommandMeta, CommandOutcome } from '../pipeline/command-runner';
 
@@ -10,7 +16,8 @@ export type SessionCommandInput =
   | (Omit<ScheduleSession, 'data'> & { data: Omit<ScheduleSession['data'], 'agreement'> })
   | (Omit<AddAgendaItem, 'data'> & { data: Omit<AddAgendaItem['data'], 'commitment'> })
   | (Omit<ApproveMinutes, 'data'> & { data: Omit<ApproveMinutes['data'], 'documents'> })
-  | Exclude<SessionCommand, ScheduleSession | AddAgendaItem | ApproveMinutes>;
+  | (Omit<AttachSessionDocument, 'data'> & { data: Omit<AttachSessionDocument['data'], 'size' | 'mediaType'> })
+  | Exclude<SessionCommand, ScheduleSession | AddAgendaItem | ApproveMinutes | AttachSessionDocument>;
 
 /** The bus routes by class: one message class carries every session command. */
 export class SessionCommandMessage extends Command<CommandOutcome> {

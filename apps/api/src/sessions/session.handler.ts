@@ -3,6 +3,8 @@ import { documentHashes, readMinutesSources } from '@accord/documents';
 import type { EventStore } from '@accord/event-store';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { EVIDENCE_STORE, type EvidenceStore } from '../evidence/evidence-store.port';
+import { ProblemException } from '../http/problem';
 import { EVENT_STORE } from '../infrastructure/event-store.module';
 import { readAgreementContext } from '../agreements/agreement-context';
 import { CommandOutcome, runCommand } from '../pipeline/command-runner';
@@ -15,6 +17,7 @@ export class SessionCommandHandler implements ICommandHandler<SessionCommandMess
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(STREAM_CACHE) private readonly cache: StreamStateCache,
+    @Inject(EVIDENCE_STORE) private readonly evidence: EvidenceStore,
   ) {}
 
   execute({ command, meta }: SessionCommandMessage): Promise<CommandOutcome> {
@@ -56,6 +59,20 @@ export class SessionCommandHandler implements ICommandHandler<SessionCommandMess
       const known = state.status === 'closed' ? state.documents.length - 1 : 0;
       const documents = { minutes: hashes.minutes, addenda: hashes.addenda.slice(0, known) };
       return { ...command, data: { ...command.data, documents } };
+    }
+    if (command.type === 'AttachSessionDocument') {
+      if (state.status === 'none') return { ...command, data: { ...command.data, size: 0, mediaType: '' } };
+      // The file must be stored first (POST /evidence): the event names bytes that exist.
+      const file = await this.evidence.find(command.data.sha256);
+      if (!file) {
+        throw new ProblemException(
+          422,
+          'EVIDENCE_NOT_FOUND',
+          `No evidence file is stored as ${command.data.sha256}: upload it with POST /evidence first`,
+          { sha256: command.data.sha256 },
+        );
+      }
+      return { ...command, data: { ...command.data, size: file.size, mediaType: file.mediaType } };
     }
     return command;
   }

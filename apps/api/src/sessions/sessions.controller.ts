@@ -10,7 +10,7 @@ import type { CommandMeta } from '../pipeline/command-runner';
 import { SessionCommandInput, SessionCommandMessage } from './session.command';
 import { ApiCommand } from '../http/api-docs.decorators';
 import { uuid } from '../http/uuid';
-import { ApproveMinutesDto, RecordAddendumDto } from '../minutes/minutes.dto';
+import { ApproveMinutesDto, AttachDocumentDto, RecordAddendumDto } from '../minutes/minutes.dto';
 import {
   AddAgendaItemDto,
   AgendaItemAcceptedDto,
@@ -242,6 +242,30 @@ export class SessionsController {
     await this.send(request, reply, principal, sessionId, (context) => ({
       type: 'RecordMinutesAddendum',
       data: { sessionId, text: body.text },
+      context,
+    }));
+  }
+
+  @Post(':id/documents')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Attach a stored file to the session: a presentation, a signed roll (secretariat)',
+    description:
+      'The file is uploaded first (POST /evidence); the session records its title and SHA-256 (with its size and ' +
+      'type), so the hash chain covers the document itself. Documents attached before the closing are listed in ' +
+      'the minutes. A hash the evidence store does not hold is 422 EVIDENCE_NOT_FOUND.',
+  })
+  @ApiCommand({ creates: false })
+  async attachDocument(
+    @Param('id', uuid) sessionId: string,
+    @Body() body: AttachDocumentDto,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    await this.send(request, reply, principal, sessionId, (context) => ({
+      type: 'AttachSessionDocument',
+      data: { sessionId, title: body.title, sha256: body.sha256 },
       context,
     }));
   }

@@ -29,6 +29,13 @@ export interface MinutesContent {
   readonly agenda: readonly MinutesItem[];
   /** Every position (changes included), decision and deferral, in the order they were recorded. */
   readonly proceedings: readonly Proceeding[];
+  /** The files attached to the session before it closed, named by SHA-256 (their bytes are evidence). */
+  readonly documents: readonly {
+    readonly title: string;
+    readonly sha256: string;
+    readonly size: number;
+    readonly mediaType: string;
+  }[];
 }
 
 export interface MinutesAgreement {
@@ -121,7 +128,9 @@ export function minutesContent(sources: MinutesSources): MinutesContent {
   const held = new Map<string, Position>();
   let present: string[] = [];
   let openedAt: string | null = null;
+  const documents: { title: string; sha256: string; size: number; mediaType: string }[] = [];
   for (const event of session) {
+    if (event.position > cutoff) break;
     const d = data(event);
     switch (event.type) {
       case 'AgendaItemAdded': {
@@ -171,6 +180,14 @@ export function minutesContent(sources: MinutesSources): MinutesContent {
       case 'ItemDeferred':
         proceedings.push({ type: 'deferral', at: event.recordedAt, item: itemNumber(numberOf, d.itemId) });
         break;
+      case 'SessionDocumentAttached':
+        documents.push({
+          title: d.title as string,
+          sha256: d.sha256 as string,
+          size: d.size as number,
+          mediaType: d.mediaType as string,
+        });
+        break;
       default:
         // SessionScheduled is read above; SessionClosed below; the minutes' own approvals and
         // addenda are about the minutes, not in them.
@@ -192,6 +209,7 @@ export function minutesContent(sources: MinutesSources): MinutesContent {
     closedAt: closing?.recordedAt ?? null,
     agenda,
     proceedings,
+    documents,
   };
 }
 

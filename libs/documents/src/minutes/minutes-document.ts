@@ -104,6 +104,14 @@ export function minutesDocument(content: MinutesContent, lang: DocumentLang): Do
       ? { kind: 'paragraph', text: w.noDeferral, tone: 'muted' }
       : { kind: 'list', ordered: false, items: deferrals.map((d) => `${w.item(d.item)}: ${itemTitle(d.item)}`) },
   );
+  if (content.documents.length > 0) {
+    blocks.push({ kind: 'heading', level: 2, text: w.documents });
+    blocks.push({
+      kind: 'list',
+      ordered: false,
+      items: content.documents.map((d) => `${d.title} (${d.mediaType}, ${d.size} B) · SHA-256 ${d.sha256}`),
+    });
+  }
   blocks.push({ kind: 'paragraph', text: `${w.hash}: ${hash}`, tone: 'muted' });
   blocks.push({ kind: 'paragraph', text: w.verify, tone: 'muted' });
 
@@ -113,8 +121,8 @@ export function minutesDocument(content: MinutesContent, lang: DocumentLang): Do
     title: w.title,
     subtitle: `${content.agreement.title} — ${formatDate(content.scheduledFor, lang)}, ${content.venue}`,
     date: content.closedAt ?? content.openedAt ?? content.scheduledFor,
+    dateText: formatDate(content.closedAt ?? content.openedAt ?? content.scheduledFor, lang),
     contentHash: hash,
-    footer: `${w.hash}: ${hash}`,
     blocks,
   };
 }
@@ -128,8 +136,8 @@ export function addendumDocument(content: AddendumContent, lang: DocumentLang): 
     title: w.addendumTitle(content.document),
     subtitle: `${content.agreement.title} — ${formatDate(content.scheduledFor, lang)}, ${content.venue}`,
     date: content.recordedAt,
+    dateText: formatDate(content.recordedAt, lang),
     contentHash: hash,
-    footer: `${w.hash}: ${hash}`,
     blocks: [
       {
         kind: 'fields',

@@ -34,6 +34,7 @@ export interface MinutesWording {
   readonly decisions: string;
   readonly decisionColumns: readonly [string, string, string];
   readonly deferred: string;
+  readonly documents: string;
   readonly noDecision: string;
   readonly noDeferral: string;
   readonly noProceedings: string;
@@ -83,6 +84,7 @@ const fr: MinutesWording = {
   decisions: 'Décisions',
   decisionColumns: ['Point', 'Engagement', 'Décision'],
   deferred: 'Points reportés',
+  documents: 'Documents de la session',
   noDecision: 'Aucune décision.',
   noDeferral: 'Aucun point reporté.',
   noProceedings: 'Aucune position n’a été exprimée.',
@@ -160,6 +162,7 @@ const en: MinutesWording = {
   decisions: 'Decisions',
   decisionColumns: ['Item', 'Commitment', 'Decision'],
   deferred: 'Deferred items',
+  documents: 'Documents of the session',
   noDecision: 'No decision.',
   noDeferral: 'No item deferred.',
   noProceedings: 'No position was taken.',
@@ -237,6 +240,7 @@ const ar: MinutesWording = {
   decisions: 'القرارات',
   decisionColumns: ['البند', 'الالتزام', 'القرار'],
   deferred: 'البنود المؤجلة',
+  documents: 'وثائق الاجتماع',
   noDecision: 'لم يُتخذ أي قرار.',
   noDeferral: 'لم يؤجَّل أي بند.',
   noProceedings: 'لم يُعبَّر عن أي موقف.',
@@ -269,7 +273,20 @@ const ar: MinutesWording = {
   text: 'نص الملحق',
   hash: 'بصمة المحتوى (SHA-256)',
   verify: 'للتحقق: accord minutes verify <file.pdf>',
-  months: ['يناير', 'فبراير', 'مارس', 'أبريل', 'ماي', 'يونيو', 'يوليوز', 'غشت', 'شتنبر', 'أكتوبر', 'نونبر', 'دجنبر'],
+  months: [
+    'يناير',
+    'فبراير',
+    'مارس',
+    'أبريل',
+    'مايو',
+    'يونيو',
+    'يوليو',
+    'أغسطس',
+    'سبتمبر',
+    'أكتوبر',
+    'نوفمبر',
+    'ديسمبر',
+  ],
   at: 'على الساعة',
 };
 

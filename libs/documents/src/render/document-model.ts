@@ -31,6 +31,12 @@ export interface DocumentModel {
    */
   readonly date: string;
   /**
+   * The date as printed, when the document words it itself; else the renderer formats `date`
+   * with ICU. Minutes word it themselves, so that their PDF does not change with Node's ICU data
+   * (verification draws adopted minutes again and compares the bytes).
+   */
+  readonly dateText?: string;
+  /**
    * sha256 hex of the canonical JSON of what the document states, when it has one (minutes):
    * printed in every page's footer and embedded in the PDF's metadata.
    */
@@ -51,7 +57,11 @@ export type DocumentBlock =
       readonly kind: 'table';
       readonly caption?: string;
       /** `width` is a share of the line (the shares of a table add up to 1 or are all left out). */
-      readonly columns: readonly { readonly label: string; readonly align?: 'start' | 'end'; readonly width?: number }[];
+      readonly columns: readonly {
+        readonly label: string;
+        readonly align?: 'start' | 'end';
+        readonly width?: number;
+      }[];
       readonly rows: readonly (readonly string[])[];
     }
   | {

@@ -11,6 +11,7 @@ function locale(lang: DocumentLang): string {
 }
 
 export function formatDocumentDate(model: DocumentModel): string {
+  if (model.dateText !== undefined) return model.dateText;
   return new Intl.DateTimeFormat(locale(model.lang), { dateStyle: 'long', timeZone: 'UTC' }).format(
     new Date(model.date),
   );
