@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import canonicalize from 'canonicalize';
+import { unzipSync } from 'fflate';
 import { accord } from './support/cli';
 import { indicesInOrder, pdfPageToPng, pdfText } from './support/pdf-text';
 import { MOROCCO_QATAR, startTestApp, TestApp } from './support/test-app';
@@ -397,6 +398,58 @@ describe('the minutes of a session (real app, real store, pdftotext)', () => {
     expect(
       (await t.request({ method: 'GET', url: `/sessions/${sessionId}/minutes/addenda/2`, key: auditor })).statusCode,
     ).toBe(404);
+  });
+
+  it('are published with the results report in the open-data archive, whose PDFs verify and whose bytes are the same twice', async () => {
+    const agreementId = ((await t.log()).find((e) => e.type === 'AgreementRegistered')!.data as { agreementId: string })
+      .agreementId;
+    const get = () => t.request({ method: 'GET', url: `/agreements/${agreementId}/open-data.zip`, key: auditor });
+    const first = await get();
+    expect(first.statusCode).toBe(200);
+    expect(first.headers['content-type']).toBe('application/zip');
+    const files = unzipSync(new Uint8Array(first.rawPayload));
+    const names = Object.keys(files).sort();
+    const langs = ['ar', 'en', 'fr'];
+    expect(names).toEqual(
+      [
+        'README.md',
+        'commitments.json',
+        'datapackage.json',
+        'report.csv',
+        'report.json',
+        `minutes/${sessionId}.json`,
+        ...langs.flatMap((l) => [`minutes/${sessionId}.${l}.html`, `minutes/${sessionId}.${l}.pdf`]),
+        ...langs.flatMap((l) => [
+          `minutes/${sessionId}-addendum-1.${l}.html`,
+          `minutes/${sessionId}-addendum-1.${l}.pdf`,
+        ]),
+      ].sort(),
+    );
+    const decode = (name: string) => new TextDecoder().decode(files[name]);
+    const report = JSON.parse(decode('report.json'));
+    expect(report).toMatchObject({ agreementId, generatedFrom: { position: expect.any(Number) } });
+    const csv = decode('report.csv')
+      .split('\r\n')
+      .filter((line) => line !== '');
+    expect(csv).toHaveLength(1 + report.commitments.length);
+    const pkg = JSON.parse(decode('datapackage.json'));
+    expect(pkg.resources[0].schema.fields.map((f: { name: string }) => f.name).join(',')).toBe(csv[0]);
+    expect(JSON.parse(decode(`minutes/${sessionId}.json`))).toMatchObject({ status: 'adopted', sessionId });
+    // The published PDF is the one the API serves, and verifies.
+    const served = (await document('ar', 'pdf')).rawPayload;
+    expect(Buffer.from(files[`minutes/${sessionId}.ar.pdf`]).equals(served)).toBe(true);
+    writeFileSync(join(dir, 'published.pdf'), files[`minutes/${sessionId}-addendum-1.fr.pdf`]);
+    const verified = await accord(['minutes', 'verify', join(dir, 'published.pdf'), '--store', t.storeUrl, '--json']);
+    expect(JSON.parse(verified.stdout)).toMatchObject({ verdict: 'adopted', document: 1 });
+    const second = await get();
+    expect(second.rawPayload.equals(first.rawPayload)).toBe(true);
+    expect(second.headers.etag).toBe(first.headers.etag);
+    const unknown = await t.request({
+      method: 'GET',
+      url: '/agreements/0b6c3a52-3f6e-4d7b-9b7e-0c9f1f0e0a11/open-data.zip',
+      key: auditor,
+    });
+    expect(unknown.statusCode).toBe(404);
   });
 
   it('answer 404 for a session never scheduled and 400 for a bad language or format, storing nothing', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { renderHtml, renderPdf, reportCsv, reportDocument } from '@accord/documents';
 import { Get, Param, Query, Res } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, getSchemaPath } from '@nestjs/swagger';
@@ -9,6 +10,7 @@ import { ApiReadModelUnavailable } from '../sessions/current-tables';
 import { ReportQueryDto } from './report-query.dto';
 import { ResultsReportDto } from './results-report.dto';
 import { ResultsReportReader } from './results-report.reader';
+import { OpenDataBuilder } from './open-data';
 
 /**
  * The results report of an agreement for a period: the figures the mixed committee evaluates
@@ -17,7 +19,10 @@ import { ResultsReportReader } from './results-report.reader';
 @ReadController()
 @ApiExtraModels(ResultsReportDto)
 export class ReportsController {
-  constructor(private readonly reader: ResultsReportReader) {}
+  constructor(
+    private readonly reader: ResultsReportReader,
+    private readonly openData: OpenDataBuilder,
+  ) {}
 
   @Get('agreements/:id/report')
   @ApiOperation({
@@ -75,5 +80,40 @@ export class ReportsController {
       return renderPdf(reportDocument(report, query.lang ?? 'fr'));
     }
     return report;
+  }
+
+  @Get('agreements/:id/open-data.zip')
+  @ApiOperation({
+    summary:
+      "The agreement's open data for publication: the report's CSV and JSON, the commitments, the adopted minutes",
+    description:
+      'A zip of: `report.csv` (one row per commitment, its columns typed and described in `datapackage.json`, a ' +
+      'Frictionless data package), `report.json` (the results report over the whole life of the agreement), ' +
+      '`commitments.json`, `README.md`, and under `minutes/` every adopted minutes and addendum: `<session>.json` ' +
+      '(content, content hash, approvals) and the document in fr, en and ar as HTML and PDF (the PDF that ' +
+      '`accord minutes verify` accepts). Drawn from one prefix of the log with every entry dated by its last ' +
+      'event, so the same log gives the same bytes; ETag is their SHA-256.',
+  })
+  @ApiProduces('application/zip')
+  @ApiOkResponse({
+    description: 'The archive, application/zip (attachment)',
+    headers: {
+      ETag: { description: 'The SHA-256 of the archive', schema: { type: 'string' } },
+      'Content-Disposition': {
+        description: 'attachment; filename="open-data-<agreement>.zip"',
+        schema: { type: 'string' },
+      },
+    },
+    content: { 'application/zip': { schema: { type: 'string', format: 'binary' } } },
+  })
+  @ApiProblem(404, 'NOT_FOUND: no such agreement')
+  @ApiReadModelUnavailable()
+  async openDataZip(@Param('id', uuid) id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<Buffer> {
+    const archive = await this.openData.build(id);
+    const bytes = Buffer.from(archive.bytes.buffer, archive.bytes.byteOffset, archive.bytes.byteLength);
+    void reply.type('application/zip');
+    void reply.header('content-disposition', `attachment; filename="open-data-${id}.zip"`);
+    void reply.header('etag', `"${createHash('sha256').update(bytes).digest('hex')}"`);
+    return bytes;
   }
 }
