@@ -1,6 +1,7 @@
 import type { RecordedEvent } from '@accord/event-store';
 import type { Clock } from '../apps/api/src/infrastructure/clock';
 import { Workers } from '../apps/api/src/workers/workers.module';
+import { pdfPageToPng, pdfText } from './support/pdf-text';
 import { lastPosition } from './support/workload';
 import { MOROCCO_QATAR, startTestApp, type TestApp } from './support/test-app';
 
@@ -460,6 +461,15 @@ describe('GET /agreements/{id}/report: the results report, checked against an in
         `inline; filename="results-report-${agreementId}-2014-03-12-2027-07-01.pdf"`,
       );
       expect(pdf.rawPayload.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+      // The PDF says the same words, read back by pdftotext (white space and direction marks aside).
+      const letters = (text: string) => text.replace(/[\s\u200e\u200f\u202a-\u202e\u2066-\u2069]+/g, '');
+      const text = letters(pdfText(pdf.rawPayload));
+      for (const word of words[lang])
+        expect({ lang, word, found: text.includes(letters(word)) }).toEqual({ lang, word, found: true });
+      // The pictures in the README: ACCORD_DOCS_IMAGES=1 npx jest test/results-report.e2e-spec.ts
+      if (process.env.ACCORD_DOCS_IMAGES === '1' && lang !== 'en') {
+        pdfPageToPng(pdf.rawPayload, `${__dirname}/../docs/report-${lang}`, 1, 70);
+      }
     }
   });
 
