@@ -13,8 +13,10 @@ export const OPEN_API_TAGS: Record<string, string> = {
   health: 'Liveness and readiness, for load balancers: no key needed',
   agreements: 'Register a cooperation agreement and amend its domains (secretariat)',
   commitments: 'The commands a party sends about its own commitments',
-  sessions: "The mixed committee's sessions: schedule, agenda, open, positions, close",
-  queries: 'Reads from the read models, for every role; pass a command\u2019s position as ?after= to read your write',
+  sessions: "The mixed committee's sessions: schedule, agenda, open, positions, close; the minutes' approval",
+  evidence: 'Evidence files, stored and served by the SHA-256 of their bytes, so events can name the document itself',
+  queries:
+    'Reads from the read models and the log, for every role (minutes, results report, open data); pass a command\u2019s position as ?after= to read your write',
   audit: 'The log itself and states replayed from it (auditor and admin)',
   auth: 'Who the calling key is: its name, role and party (any key)',
   admin: 'API keys (admin)',

@@ -8,13 +8,13 @@ import {
   type DocumentModel,
 } from '@accord/documents';
 import { Get, Param, ParseIntPipe, Query, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiParam, ApiProduces } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiProblem } from '../http/api-docs.decorators';
 import { ProblemException } from '../http/problem';
 import { ReadController } from '../http/read-controller';
 import { uuid } from '../http/uuid';
-import { MinutesQueryDto, MinutesViewDto, type MinutesFormat } from './minutes.dto';
+import { AddendumViewDto, MinutesQueryDto, MinutesViewDto, type MinutesFormat } from './minutes.dto';
 import { MinutesService } from './minutes.service';
 
 const documentNumber = new ParseIntPipe({
@@ -25,7 +25,7 @@ const documentNumber = new ParseIntPipe({
 });
 
 const DOCUMENT_CONTENT = {
-  'application/json': { schema: { $ref: '#/components/schemas/MinutesViewDto' } },
+  'application/json': { schema: { $ref: getSchemaPath(MinutesViewDto) } },
   'text/html': { schema: { type: 'string', description: 'A standalone HTML page, printable' } },
   'application/pdf': {
     schema: { type: 'string', format: 'binary', description: 'A PDF with its content hash embedded' },
@@ -37,6 +37,7 @@ const DOCUMENT_CONTENT = {
  * Every role reads them; a delegation approves them (POST /sessions/{id}/minutes/approvals).
  */
 @ReadController()
+@ApiExtraModels(MinutesViewDto, AddendumViewDto)
 export class MinutesController {
   constructor(private readonly minutes: MinutesService) {}
 
@@ -77,7 +78,7 @@ export class MinutesController {
   @ApiProduces('application/json', 'text/html', 'application/pdf')
   @ApiOkResponse({
     description: 'The addendum',
-    content: { ...DOCUMENT_CONTENT, 'application/json': { schema: { $ref: '#/components/schemas/AddendumViewDto' } } },
+    content: { ...DOCUMENT_CONTENT, 'application/json': { schema: { $ref: getSchemaPath(AddendumViewDto) } } },
   })
   @ApiProblem(404, 'NOT_FOUND: no such session or addendum')
   async addendum(
