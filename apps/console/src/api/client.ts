@@ -63,6 +63,24 @@ export function newIdempotencyKey(): string {
   return crypto.randomUUID();
 }
 
+/** The bytes of an answer (a PDF), through the same key, for a download link. */
+export async function fetchBlob(path: string, accept: string): Promise<Blob> {
+  const response = await fetch(path, {
+    headers: { accept, ...(currentKey ? { authorization: `Bearer ${currentKey}` } : {}) },
+  });
+  if (!response.ok) {
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // not JSON: the text is the detail
+    }
+    throw new ApiProblem(toProblem(body, response));
+  }
+  return response.blob();
+}
+
 /** Text of a whole answer (an ndjson history, a calendar) through the same key. */
 export async function fetchText(path: string, accept = 'application/json'): Promise<string> {
   const response = await fetch(path, {

@@ -10,6 +10,7 @@ import { QueryView } from '../../components/query-view';
 import { StatusBadge } from '../../components/status-badge';
 import { useCommand } from '../../components/use-command';
 import { useFormat } from '../../i18n/format';
+import { MinutesPanel } from './minutes-panel';
 import './sessions.css';
 
 type Session = Schemas['SessionViewDto'];
@@ -74,6 +75,7 @@ export function SessionPage({ id }: { id: string }) {
               />
             ))}
           </section>
+          <MinutesPanel sessionId={s.id} onDone={done} />
           {secretariat && s.status !== 'closed' && (
             <div className="card">
               <AddItem session={s} onDone={done} />
