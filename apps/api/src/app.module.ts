@@ -9,6 +9,7 @@ import { LogModule } from './audit/log.module';
 import { MinutesModule } from './minutes/minutes.module';
 import { AuthModule } from './auth/auth.module';
 import { CommitmentsModule } from './commitments/commitments.module';
+import { DocumentsModule } from './documents/documents.module';
 import { EvidenceModule } from './evidence/evidence.module';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { createValidationPipe } from './http/validation.pipe';
@@ -67,6 +68,7 @@ export class AppModule {
         LogModule,
         AdminModule,
         // The committee's documents: evidence files, the minutes, the results report.
+        DocumentsModule,
         EvidenceModule,
         MinutesModule,
         ReportsModule,

@@ -3,7 +3,6 @@ import {
   minutesContent,
   minutesDocument,
   renderHtml,
-  renderPdf,
   type DocumentLang,
   type DocumentModel,
 } from '@accord/documents';
@@ -15,6 +14,7 @@ import { ProblemException } from '../http/problem';
 import { ReadController } from '../http/read-controller';
 import { uuid } from '../http/uuid';
 import { AddendumViewDto, MinutesQueryDto, MinutesViewDto, type MinutesFormat } from './minutes.dto';
+import { PdfService } from '../documents/documents.module';
 import { MinutesService } from './minutes.service';
 
 const documentNumber = new ParseIntPipe({
@@ -39,7 +39,10 @@ const DOCUMENT_CONTENT = {
 @ReadController()
 @ApiExtraModels(MinutesViewDto, AddendumViewDto)
 export class MinutesController {
-  constructor(private readonly minutes: MinutesService) {}
+  constructor(
+    private readonly minutes: MinutesService,
+    private readonly pdf: PdfService,
+  ) {}
 
   @Get('sessions/:id/minutes')
   @ApiOperation({
@@ -64,7 +67,7 @@ export class MinutesController {
     const format = query.format ?? 'json';
     if (format === 'json') return this.minutes.view(sessionId, sources);
     const model = minutesDocument(minutesContent(sources), query.lang ?? 'fr');
-    return send(reply, model, format, `minutes-${sessionId}-${model.lang}`);
+    return send(reply, model, format, `minutes-${sessionId}-${model.lang}`, this.pdf);
   }
 
   @Get('sessions/:id/minutes/addenda/:document')
@@ -92,7 +95,7 @@ export class MinutesController {
     const format = query.format ?? 'json';
     if (format === 'json') return this.minutes.view(sessionId, sources).addenda.find((a) => a.document === document);
     const model = addendumDocument(content, query.lang ?? 'fr');
-    return send(reply, model, format, `minutes-${sessionId}-addendum-${document}-${model.lang}`);
+    return send(reply, model, format, `minutes-${sessionId}-addendum-${document}-${model.lang}`, this.pdf);
   }
 }
 
@@ -101,6 +104,7 @@ async function send(
   model: DocumentModel,
   format: Exclude<MinutesFormat, 'json'>,
   name: string,
+  pdf: PdfService,
 ): Promise<string | Buffer> {
   void reply.header('Content-Language', model.lang as DocumentLang);
   if (model.contentHash) void reply.header('ETag', `"${model.contentHash}-${model.lang}-${format}"`);
@@ -110,5 +114,5 @@ async function send(
   }
   void reply.type('application/pdf');
   void reply.header('Content-Disposition', `inline; filename="${name}.pdf"`);
-  return renderPdf(model);
+  return pdf.render(model);
 }

@@ -4,7 +4,6 @@ import {
   minutesContent,
   minutesDocument,
   renderHtml,
-  renderPdf,
   reportCsv,
   reportCsvColumns,
   type DocumentModel,
@@ -12,6 +11,7 @@ import {
 } from '@accord/documents';
 import { Injectable } from '@nestjs/common';
 import { zip, type Zippable } from 'fflate';
+import { PdfService } from '../documents/documents.module';
 import { MinutesService } from '../minutes/minutes.service';
 import { ResultsReportReader } from './results-report.reader';
 
@@ -37,6 +37,7 @@ export class OpenDataBuilder {
   constructor(
     private readonly reports: ResultsReportReader,
     private readonly minutes: MinutesService,
+    private readonly pdf: PdfService,
   ) {}
 
   async build(agreementId: string): Promise<OpenDataArchive> {
@@ -82,9 +83,7 @@ export class OpenDataBuilder {
         for (const lang of documentLangs) {
           const document = model(lang);
           files[`minutes/${name}.${lang}.html`] = text(renderHtml(document));
-          files[`minutes/${name}.${lang}.pdf`] = new Uint8Array(await renderPdf(document));
-          // Each PDF is a few hundred milliseconds of drawing: let other requests in between.
-          await new Promise((resolve) => setImmediate(resolve));
+          files[`minutes/${name}.${lang}.pdf`] = new Uint8Array(await this.pdf.render(document));
         }
       }
     }

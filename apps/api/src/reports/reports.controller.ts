@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { renderHtml, renderPdf, reportCsv, reportDocument } from '@accord/documents';
+import { renderHtml, reportCsv, reportDocument } from '@accord/documents';
 import { Get, Param, Query, Res } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -10,6 +10,7 @@ import { ApiReadModelUnavailable } from '../sessions/current-tables';
 import { ReportQueryDto } from './report-query.dto';
 import { ResultsReportDto } from './results-report.dto';
 import { ResultsReportReader } from './results-report.reader';
+import { PdfService } from '../documents/documents.module';
 import { OpenDataBuilder } from './open-data';
 
 /**
@@ -22,6 +23,7 @@ export class ReportsController {
   constructor(
     private readonly reader: ResultsReportReader,
     private readonly openData: OpenDataBuilder,
+    private readonly pdf: PdfService,
   ) {}
 
   @Get('agreements/:id/report')
@@ -77,7 +79,7 @@ export class ReportsController {
     if (format === 'pdf') {
       void reply.type('application/pdf');
       void reply.header('content-disposition', `inline; filename="${filename}.pdf"`);
-      return renderPdf(reportDocument(report, query.lang ?? 'fr'));
+      return this.pdf.render(reportDocument(report, query.lang ?? 'fr'));
     }
     return report;
   }
