@@ -32,6 +32,8 @@ export interface ApiConfig {
   readonly checkpointIntervalMs: number;
   /** ACCORD_EVIDENCE_MAX_BYTES: the largest evidence file POST /evidence takes (20 MiB when absent). */
   readonly evidenceMaxBytes?: number;
+  /** ACCORD_PDF_THREADS: worker threads that draw PDFs (1 when absent; 0 draws them on the event loop). */
+  readonly pdfThreads?: number;
 }
 
 /** A budget of `max` requests per window of `windowMs`, for each API key (and each IP without one). */
@@ -148,8 +150,13 @@ export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       `ACCORD_EVIDENCE_MAX_BYTES must be an integer from 1 to 1073741824 (bytes), not "${env.ACCORD_EVIDENCE_MAX_BYTES}"`,
     );
   }
+  const pdfThreads = env.ACCORD_PDF_THREADS ? Number(env.ACCORD_PDF_THREADS) : 1;
+  if (!Number.isInteger(pdfThreads) || pdfThreads < 0 || pdfThreads > 16) {
+    throw new ConfigError(`ACCORD_PDF_THREADS must be an integer from 0 to 16, not "${env.ACCORD_PDF_THREADS}"`);
+  }
   return {
     evidenceMaxBytes,
+    pdfThreads,
     storeUrl: env.ACCORD_STORE || DEFAULT_STORE_URL,
     port,
     host: env.HOST || '0.0.0.0',
