@@ -357,9 +357,9 @@ const ar: ReportMessages = {
 
 export const reportMessages: Readonly<Record<DocumentLang, ReportMessages>> = { fr, en, ar };
 
-/** Dates as the language writes them, always with Western digits (numbers as digits). */
+/** Dates as the language writes them, always with Western digits; Arabic month names as the minutes and the page header write them (يوليو, not the Maghreb's يوليوز). */
 export function formatReportDate(iso: string, lang: DocumentLang, withTime = false): string {
-  const locale = { fr: 'fr-FR', en: 'en-GB', ar: 'ar-MA' }[lang];
+  const locale = { fr: 'fr-FR', en: 'en-GB', ar: 'ar' }[lang];
   const date = new Date(iso.length === 10 ? `${iso}T00:00:00Z` : iso);
   return new Intl.DateTimeFormat(`${locale}-u-nu-latn`, {
     timeZone: 'UTC',
