@@ -51,6 +51,9 @@ const suites = [
   'test/evidence.e2e-spec.ts',
   'test/results-report.e2e-spec.ts',
   'test/minutes.e2e-spec.ts',
+  'test/events-stream.e2e-spec.ts',
+  'test/metrics.e2e-spec.ts',
+  'test/tracing.e2e-spec.ts',
 ];
 const jest = require.resolve('jest/bin/jest', { paths: [path.join(__dirname, '..')] });
 const run = spawnSync(process.execPath, [jest, ...suites, ...process.argv.slice(2)], {

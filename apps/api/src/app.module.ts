@@ -7,6 +7,7 @@ import { AgreementsModule } from './agreements/agreements.module';
 import { AuditModule } from './audit/audit.module';
 import { LogModule } from './audit/log.module';
 import { MinutesModule } from './minutes/minutes.module';
+import { MetricsModule } from './observability/metrics.module';
 import { AuthModule } from './auth/auth.module';
 import { CommitmentsModule } from './commitments/commitments.module';
 import { DocumentsModule } from './documents/documents.module';
@@ -52,6 +53,8 @@ export class AppModule {
           },
         }),
         CqrsModule.forRoot(),
+        // Prometheus metrics every module may add to (observability/), global.
+        MetricsModule,
         // Infrastructure: the store, the API's state, health.
         EventStoreModule,
         StateModule,

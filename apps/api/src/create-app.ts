@@ -15,6 +15,9 @@ import { trackRoutes } from './http/method-not-allowed';
 import { buildOpenApiDocument } from './http/open-api-document';
 import { ProblemException } from './http/problem';
 import { RATE_LIMIT_HEADERS, registerRateLimit } from './http/rate-limit';
+import { observeHttp, serveMetricsRoute } from './observability/http-observability';
+import { Metrics } from './observability/metrics';
+import { configureTracing, tracingEnabled } from './observability/tracing';
 
 /** Request bodies above this are refused with 413 PAYLOAD_TOO_LARGE (documented in the README). */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -142,6 +145,11 @@ export async function createApp(
   acceptJsonBodiesOnly(fastify);
   acceptEvidenceBodies(fastify, config.evidenceMaxBytes ?? DEFAULT_EVIDENCE_MAX_BYTES);
   trackRoutes(fastify);
+  // OTEL_EXPORTER_OTLP_ENDPOINT: traces on, before the store is opened (its appends are traced).
+  const observability = config.observability;
+  if (observability?.otlpEndpoint && !tracingEnabled()) {
+    configureTracing({ endpoint: observability.otlpEndpoint, serviceName: observability.serviceName });
+  }
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, { clock: options.clock, projections: options.projections }),
     adapter,
@@ -153,6 +161,10 @@ export async function createApp(
     },
   );
   if (options.logger !== false) app.useLogger(app.get(Logger));
+  // Request durations and server spans (each only when on), and /metrics behind its token.
+  const metrics = app.get(Metrics);
+  observeHttp(fastify, metrics);
+  if (observability?.metricsToken) serveMetricsRoute(fastify, metrics, observability.metricsToken);
   // Answers are compressed for a client that accepts it; zlib works on libuv's threads, not
   // the request thread. gzip and deflate only: brotli at its default quality costs more CPU
   // than a JSON answer is worth.

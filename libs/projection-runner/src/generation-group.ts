@@ -36,6 +36,16 @@ export interface Member {
   retryTimer?: NodeJS.Timeout;
 }
 
+/** One batch of the log a group applies: which projections, and the events after `after`. */
+export interface BatchInfo {
+  readonly role: 'live' | 'build';
+  readonly projections: readonly string[];
+  readonly events: readonly RecordedEvent[];
+  readonly after: number;
+}
+
+export type AroundBatch = (batch: BatchInfo, run: () => Promise<number>) => Promise<number>;
+
 export interface GroupOptions {
   /** Events read per page and written per transaction. */
   readonly batchSize: number;
@@ -46,6 +56,8 @@ export interface GroupOptions {
   readonly onSuperseded?: (member: Member) => void;
   /** After each batch, with the position every member has reached (committed). */
   readonly onBatch?: (position: number) => void;
+  /** Runs each batch (tracing wraps it in a span); the batch as it is when absent. */
+  readonly aroundBatch?: AroundBatch;
   /**
    * Writes batches on another thread: each batch is applied while the one before it is
    * being written (at most one in flight). Given only for builds on SQLite.
@@ -306,7 +318,12 @@ export class GenerationGroup {
     this.follower = new LogFollower(this.store, {
       after: this.lowest(0),
       batchSize: this.options.batchSize,
-      handle: (events, after) => this.applyBatch(events, after),
+      handle: (events, after) => {
+        const around = this.options.aroundBatch;
+        if (!around) return this.applyBatch(events, after);
+        const projections = [...this.members.values()].map((member) => member.projection.name);
+        return around({ role: this.role, projections, events, after }, () => this.applyBatch(events, after));
+      },
       settle: () => this.settle(),
       onError: (error) => {
         for (const member of this.members.values()) this.options.onError(member.projection.name, error);

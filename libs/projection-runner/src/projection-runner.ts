@@ -1,7 +1,7 @@
 import type { EventStore } from '@accord/event-store';
 import { Checkpoints } from './checkpoints';
 import { FailureLog, type EventFailure, type RecordedSkip } from './failures';
-import { checkpointName, GenerationGroup, setupTables, type Member } from './generation-group';
+import { checkpointName, GenerationGroup, setupTables, type AroundBatch, type Member } from './generation-group';
 import { tablesOf, type Projection, type Tables } from './projection';
 import { ProjectionRegistry } from './projection-registry';
 import { RetiredTables } from './retired-tables';
@@ -36,6 +36,8 @@ export interface SkipRequest {
 export interface RunnerOptions {
   readonly onError?: (projection: string, error: unknown) => void;
   readonly onSwap?: (projection: string, version: number, generation: number) => void;
+  /** Runs each batch of the live projections and of rebuilds (the API traces them); absent: the batch alone. */
+  readonly aroundBatch?: AroundBatch;
   /** Events per transaction while following the log live (default 2000). */
   readonly batchSize?: number;
   /** Events per transaction while building a generation (default 20,000). */
@@ -134,6 +136,7 @@ export class ProjectionRunner {
       cacheRows: this.options.cacheRows ?? 2000,
       onError: (name, error) => this.options.onError?.(name, error),
       onSuperseded: (member) => void this.followLive(member),
+      aroundBatch: this.options.aroundBatch,
       retryMs: this.options.retryMs,
       maxRetryMs: this.options.maxRetryMs,
     });
@@ -325,6 +328,7 @@ export class ProjectionRunner {
       batchSize: this.options.buildBatchSize ?? 20_000,
       cacheRows: this.options.cacheRows ?? 20_000,
       onBatch: onProgress,
+      aroundBatch: this.options.aroundBatch,
       onError: (name, error) => this.options.onError?.(name, error),
       writer: this.offThreadWriter(),
     });

@@ -1,4 +1,4 @@
-import { ConfigError, parseRateLimit, readApiConfig } from './api-config';
+import { ConfigError, parseRateLimit, readApiConfig, readObservability } from './api-config';
 
 describe('ACCORD_RATE_LIMIT', () => {
   it('is off unless set', () => {
@@ -39,5 +39,38 @@ describe('ACCORD_RATE_LIMIT', () => {
     expect(() => readApiConfig({ ACCORD_RATE_LIMIT: value })).toThrow(
       `ACCORD_RATE_LIMIT must be off or requests per second, minute or hour from 1 to 1000000, such as 120/min, 10/s or 5000/h (a bare 120 is per minute); not "${value}"`,
     );
+  });
+});
+
+describe('ACCORD_METRICS_TOKEN, ACCORD_METRICS_PORT, OTEL_EXPORTER_OTLP_ENDPOINT', () => {
+  it('are off unless set', () => {
+    expect(readApiConfig({}).observability).toBeUndefined();
+    expect(readObservability({ ACCORD_METRICS_TOKEN: '', ACCORD_METRICS_PORT: '' })).toBeUndefined();
+  });
+
+  it('read a token, a port, an endpoint and a service name', () => {
+    expect(readApiConfig({ ACCORD_METRICS_TOKEN: 'metrics-token-0123456789' }).observability).toEqual({
+      metricsToken: 'metrics-token-0123456789',
+    });
+    expect(readObservability({ ACCORD_METRICS_PORT: '9464' })).toEqual({ metricsPort: 9464 });
+    expect(readObservability({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toEqual({
+      otlpEndpoint: 'http://collector:4318',
+      serviceName: 'accord',
+    });
+    expect(
+      readObservability({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector:4318', OTEL_SERVICE_NAME: 'accord-eu' }),
+    ).toMatchObject({ serviceName: 'accord-eu' });
+  });
+
+  it.each([
+    [{ ACCORD_METRICS_TOKEN: 'short' }, 'ACCORD_METRICS_TOKEN must be at least 16 visible ASCII characters'],
+    [{ ACCORD_METRICS_TOKEN: 'has a space in it, sixteen' }, 'ACCORD_METRICS_TOKEN must be at least 16'],
+    [{ ACCORD_METRICS_PORT: '0' }, 'ACCORD_METRICS_PORT must be a port number (1-65535), not "0"'],
+    [{ ACCORD_METRICS_PORT: '70000' }, 'ACCORD_METRICS_PORT must be a port number'],
+    [{ ACCORD_METRICS_PORT: 'metrics' }, 'ACCORD_METRICS_PORT must be a port number'],
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL'],
+  ])('refuses %p at start, saying what it takes', (env, message) => {
+    expect(() => readApiConfig(env)).toThrow(ConfigError);
+    expect(() => readApiConfig(env)).toThrow(message);
   });
 });

@@ -34,6 +34,20 @@ export interface ApiConfig {
   readonly evidenceMaxBytes?: number;
   /** ACCORD_PDF_THREADS: worker threads that draw PDFs (1 when absent; 0 draws them on the event loop). */
   readonly pdfThreads?: number;
+  /** ACCORD_METRICS_TOKEN, ACCORD_METRICS_PORT, OTEL_*: metrics and traces (observability/); off when absent. */
+  readonly observability?: ObservabilityConfig;
+}
+
+/** How /metrics is served and where traces go (decision 0035). */
+export interface ObservabilityConfig {
+  /** ACCORD_METRICS_TOKEN: GET /metrics on the API's port with this bearer token; without it (and a port) /metrics is 404. */
+  readonly metricsToken?: string;
+  /** ACCORD_METRICS_PORT: a port of its own serving only GET /metrics, without authentication (a private network). */
+  readonly metricsPort?: number;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT: traces are exported there (OTLP over HTTP); tracing is off without it. */
+  readonly otlpEndpoint?: string;
+  /** OTEL_SERVICE_NAME: the traces' service.name (accord by default). */
+  readonly serviceName?: string;
 }
 
 /** A budget of `max` requests per window of `windowMs`, for each API key (and each IP without one). */
@@ -154,6 +168,7 @@ export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   if (!Number.isInteger(pdfThreads) || pdfThreads < 0 || pdfThreads > 16) {
     throw new ConfigError(`ACCORD_PDF_THREADS must be an integer from 0 to 16, not "${env.ACCORD_PDF_THREADS}"`);
   }
+  const observability = readObservability(env);
   return {
     evidenceMaxBytes,
     pdfThreads,
@@ -173,6 +188,29 @@ export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     logKey: env.ACCORD_LOG_KEY || undefined,
     checkpointEvery,
     checkpointIntervalMs,
+    ...(observability ? { observability } : {}),
+  };
+}
+
+/** ACCORD_METRICS_TOKEN (16 characters or more), ACCORD_METRICS_PORT (1-65535), OTEL_EXPORTER_OTLP_ENDPOINT (http(s) URL). */
+export function readObservability(env: NodeJS.ProcessEnv): ObservabilityConfig | undefined {
+  const metricsToken = env.ACCORD_METRICS_TOKEN || undefined;
+  if (metricsToken !== undefined && (metricsToken.length < 16 || !/^[\x21-\x7e]+$/.test(metricsToken))) {
+    throw new ConfigError('ACCORD_METRICS_TOKEN must be at least 16 visible ASCII characters (no spaces)');
+  }
+  const port = env.ACCORD_METRICS_PORT ? Number(env.ACCORD_METRICS_PORT) : undefined;
+  if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) {
+    throw new ConfigError(`ACCORD_METRICS_PORT must be a port number (1-65535), not "${env.ACCORD_METRICS_PORT}"`);
+  }
+  const otlpEndpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;
+  if (otlpEndpoint !== undefined && !/^https?:\/\/[^/\s]+/i.test(otlpEndpoint)) {
+    throw new ConfigError(`OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL, not "${otlpEndpoint}"`);
+  }
+  if (metricsToken === undefined && port === undefined && otlpEndpoint === undefined) return undefined;
+  return {
+    ...(metricsToken !== undefined ? { metricsToken } : {}),
+    ...(port !== undefined ? { metricsPort: port } : {}),
+    ...(otlpEndpoint !== undefined ? { otlpEndpoint, serviceName: env.OTEL_SERVICE_NAME || 'accord' } : {}),
   };
 }
 

@@ -2,6 +2,9 @@ import type { EventStore } from '@accord/event-store';
 import { openEventStore, parseStoreUrl, redactStoreUrl } from '@accord/store-factory';
 import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { API_CONFIG } from './api-config.provider';
+import { Metrics } from '../observability/metrics';
+import { measuredEventStore } from '../observability/measured-event-store';
+import { tracingEnabled } from '../observability/tracing';
 import type { ApiConfig } from './api-config';
 
 export const EVENT_STORE = Symbol('EVENT_STORE');
@@ -41,14 +44,15 @@ class EventStoreCloser implements OnApplicationShutdown {
   providers: [
     {
       provide: EVENT_STORE,
-      inject: [API_CONFIG],
-      useFactory: async (config: ApiConfig): Promise<EventStore> => {
+      inject: [API_CONFIG, { token: Metrics, optional: true }],
+      useFactory: async (config: ApiConfig, metrics?: Metrics): Promise<EventStore> => {
         // The API serves requests on one thread: SQLite's checkpoints run on another (decision 0011).
         const store = await openEventStore(config.storeUrl, { sqliteCheckpointEveryMs: API_CHECKPOINT_EVERY_MS });
         const logger = new Logger('EventStore');
         logger.log({ msg: 'event store open', store: redactStoreUrl(config.storeUrl) });
         for (const warning of storeWarnings(config.storeUrl)) logger.warn(warning);
-        return store;
+        // Appends timed and traced when metrics or tracing are on (the store itself otherwise).
+        return measuredEventStore(store, parseStoreUrl(config.storeUrl).kind, metrics, tracingEnabled());
       },
     },
     EventStoreCloser,

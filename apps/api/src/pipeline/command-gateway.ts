@@ -7,6 +7,9 @@ import type { Principal } from '../auth/principal';
 import { ProblemException } from '../http/problem';
 import { CommandResponse, Idempotency, JSON_CONTENT_TYPE } from './idempotency.service';
 import type { CommandMeta, IfMatch, CommandOutcome } from './command-runner';
+import { commandOutcomeOf } from '../observability/command-outcome';
+import { Metrics, type CommandOutcomeLabel } from '../observability/metrics';
+import { withCommandType } from '../observability/tracing';
 
 /** Namespace for ids derived from (principal, Idempotency-Key) and from creations. */
 const COMMAND_ID_NAMESPACE = 'b3a4c1e2-5d6f-4a7b-8c9d-0e1f2a3b4c5d';
@@ -38,6 +41,7 @@ export class CommandGateway {
   constructor(
     private readonly bus: CommandBus,
     @Inject(IDEMPOTENCY) private readonly idempotency: Idempotency,
+    private readonly metrics: Metrics,
   ) {}
 
   /** The id a creation gets when the client sends none: stable under an Idempotency-Key. */
@@ -76,8 +80,12 @@ export class CommandGateway {
     void reply.header('x-correlation-id', correlationId);
     // RFC 9110 §15.3.2: a 201 names what it created (POST /commitments → /commitments/{id}).
     const location = spec.creates ? `${collectionOf(request)}/${spec.aggregateId}` : null;
+    // Built once, before the idempotency check, so that a replay is counted under its type too.
+    const message = spec.message(meta);
+    const type = (message as { command?: { type?: unknown } }).command?.type;
+    const commandType = typeof type === 'string' ? type : 'unknown';
     const execute = async (): Promise<CommandResponse> => {
-      const outcome = await this.bus.execute(spec.message(meta));
+      const outcome = await withCommandType(commandType, () => this.bus.execute(message));
       const body: CommandAcceptedBody = {
         ...spec.extra,
         id: spec.aggregateId,
@@ -94,15 +102,28 @@ export class CommandGateway {
         replayed: outcome.repeated,
       };
     };
-    const response = key
-      ? await this.idempotency.run(
-          principal,
-          key,
-          Idempotency.requestHash(request.method, routeOf(request), spec.aggregateId, request.body),
-          execute,
-          request.url,
-        )
-      : await execute();
+    let response: CommandResponse;
+    try {
+      response = key
+        ? await this.idempotency.run(
+            principal,
+            key,
+            Idempotency.requestHash(request.method, routeOf(request), spec.aggregateId, request.body),
+            execute,
+            request.url,
+          )
+        : await execute();
+    } catch (error) {
+      // accord_commands_total: a refusal or conflict by its problem code (observability/).
+      const { outcome, code } = commandOutcomeOf(error);
+      this.metrics.countCommand(commandType, outcome, code);
+      throw error;
+    }
+    // A refusal under an Idempotency-Key comes back as the problem answer it keeps.
+    if (response.replayed) this.metrics.countCommand(commandType, 'idempotent_replay');
+    else if (response.status >= 400) {
+      if (this.metrics.enabled) this.metrics.countCommand(commandType, ...keptOutcomeOf(response));
+    } else this.metrics.countCommand(commandType, 'acknowledged');
     // A replay sends the first answer's status, bytes and headers (a record kept before
     // locations were names the created resource as this request would).
     void reply.status(response.status).header('content-type', response.contentType);
@@ -114,6 +135,19 @@ export class CommandGateway {
     if (response.replayed) void reply.header('idempotent-replayed', 'true');
     void reply.send(response.body);
   }
+}
+
+/** The outcome of a problem answer kept under an Idempotency-Key, by its status and code. */
+function keptOutcomeOf(response: CommandResponse): [CommandOutcomeLabel, string] {
+  let code = 'INTERNAL';
+  try {
+    code = String((JSON.parse(response.body) as { code?: unknown }).code ?? code);
+  } catch {
+    // a problem body is JSON; anything else is counted as INTERNAL
+  }
+  const outcome =
+    response.status === 409 || response.status === 412 ? 'conflict' : response.status < 500 ? 'refused' : 'failed';
+  return [outcome, code];
 }
 
 /** The collection a creation was posted to: the request's path, without its query or a trailing slash. */

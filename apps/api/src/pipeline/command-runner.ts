@@ -5,6 +5,8 @@ import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { v7 as uuidv7 } from 'uuid';
 import { ProblemException } from '../http/problem';
+import { commandOutcomeOf } from '../observability/command-outcome';
+import { noteCommandType, traceCommand } from '../observability/tracing';
 import type { StreamStateCache, WrittenEvent } from './stream-state-cache';
 
 /**
@@ -97,7 +99,10 @@ export async function runCommand<C, S, E extends DomainEvent<string, unknown>>(
   makeCommand: (state: S) => C | Promise<C>,
   meta: CommandMeta,
 ): Promise<CommandOutcome> {
-  return cache.exclusive(streamId, () => decideAndAppend(store, cache, streamId, decider, makeCommand, meta));
+  // A `command <Type>` span around the whole command, when tracing is on (observability/tracing.ts).
+  return traceCommand(streamId, meta, commandOutcomeOf, () =>
+    cache.exclusive(streamId, () => decideAndAppend(store, cache, streamId, decider, makeCommand, meta)),
+  );
 }
 
 async function decideAndAppend<C, S, E extends DomainEvent<string, unknown>>(
@@ -121,6 +126,7 @@ async function decideAndAppend<C, S, E extends DomainEvent<string, unknown>>(
 
     if (meta.ifMatch !== undefined && !ifMatchHolds(meta.ifMatch, current)) throw preconditionFailed(streamId, current);
     const command = await makeCommand(stream.state);
+    noteCommandType(command);
     const decided = decider.decide(command, stream.state);
     if (decided.length === 0) {
       return { streamId, revision: current, position: stream.position, events: [], repeated: false };

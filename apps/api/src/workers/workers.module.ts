@@ -29,6 +29,8 @@ import { CommitteeProcessManager } from './committee-process-manager';
 import { DeadlineWatcher } from './deadline-watcher';
 import { ReadModels } from './read-models';
 import { PROJECTION_SET, PROJECTIONS, WORKERS_DB } from './workers.tokens';
+import { Metrics, registerLagGauges } from '../observability/metrics.module';
+import { traceProjectionBatch } from '../observability/tracing';
 
 export { PROJECTIONS, WORKERS_DB };
 
@@ -95,6 +97,8 @@ export class Workers implements OnApplicationBootstrap, BeforeApplicationShutdow
           // on the same database wait for the lock a few tens of milliseconds at most.
           buildBatchSize: 500,
           dropSlice: 500,
+          // A `projection batch` span per batch, when tracing is on (observability/tracing.ts).
+          aroundBatch: traceProjectionBatch,
           onError: (name, error) =>
             error instanceof ProjectionFailedError
               ? new Logger('Projections').error(
@@ -125,6 +129,13 @@ export class Workers implements OnApplicationBootstrap, BeforeApplicationShutdow
     },
     Workers,
     ReadModels,
+    {
+      // accord_read_model_lag and accord_process_manager_lag, computed at scrape time.
+      provide: 'READ_MODEL_LAG_GAUGES',
+      inject: [Metrics, EVENT_STORE, PROJECTIONS, CommitteeProcessManager],
+      useFactory: (metrics: Metrics, store: EventStore, projections: ProjectionRunner, pm: CommitteeProcessManager) =>
+        registerLagGauges(metrics, { store, projections, processManagerCheckpoint: () => pm.checkpoint() }),
+    },
   ],
   exports: [Workers, PROJECTIONS, CommitteeProcessManager, ReadModels],
 })
