@@ -1,0 +1,76 @@
+import type { EventStore } from '@accord/event-store';
+import {
+  Inject,
+  Injectable,
+  Module,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { ApiConfig } from '../infrastructure/api-config';
+import { API_CONFIG } from '../infrastructure/api-config.provider';
+import { EVENT_STORE } from '../infrastructure/event-store.module';
+import { API_STATE } from '../infrastructure/state/state.module';
+import type { SqlApiState } from '../infrastructure/state/sql-api-state';
+import { SubscriptionStore } from './subscription-store';
+import { WebhookDispatcher } from './webhook-dispatcher';
+import { readWebhookSettings, type WebhookSettings } from './webhook-settings';
+import { WebhooksController } from './webhooks.controller';
+import { WebhooksService } from './webhooks.service';
+
+const WEBHOOK_SETTINGS = Symbol('WEBHOOK_SETTINGS');
+
+/** Starts delivery where the workers run (ACCORD_WORKERS=on) and stops it before the store closes. */
+@Injectable()
+export class WebhookDelivery implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(WebhookDispatcher) private readonly dispatcher: WebhookDispatcher,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.workers) this.dispatcher.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.dispatcher.stop();
+  }
+}
+
+/** Webhook subscriptions (decision 0033): the routes on every instance, delivery on the workers' one. */
+@Module({
+  controllers: [WebhooksController],
+  providers: [
+    {
+      provide: WEBHOOK_SETTINGS,
+      inject: [API_CONFIG],
+      // A config built by hand (the in-process test apps) has no webhooks member: the environment's then.
+      useFactory: (config: ApiConfig): WebhookSettings => config.webhooks ?? readWebhookSettings(process.env),
+    },
+    {
+      provide: SubscriptionStore,
+      inject: [API_STATE],
+      // The durable connection: a checkpoint and its attempt reach the disk before the next delivery.
+      useFactory: (state: SqlApiState) => new SubscriptionStore(state.db),
+    },
+    {
+      provide: WebhookDispatcher,
+      inject: [EVENT_STORE, SubscriptionStore, WEBHOOK_SETTINGS],
+      useFactory: (store: EventStore, subscriptions: SubscriptionStore, settings: WebhookSettings) =>
+        new WebhookDispatcher(store, subscriptions, settings),
+    },
+    {
+      provide: WebhooksService,
+      inject: [EVENT_STORE, SubscriptionStore, WEBHOOK_SETTINGS, WebhookDispatcher, API_CONFIG],
+      useFactory: (
+        store: EventStore,
+        subscriptions: SubscriptionStore,
+        settings: WebhookSettings,
+        dispatcher: WebhookDispatcher,
+        config: ApiConfig,
+      ) => new WebhooksService(store, subscriptions, settings, config.workers ? dispatcher : undefined),
+    },
+    WebhookDelivery,
+  ],
+  exports: [WebhooksService],
+})
+export class WebhooksModule {}
