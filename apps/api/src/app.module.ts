@@ -6,6 +6,7 @@ import { AdminModule } from './admin/admin.module';
 import { AgreementsModule } from './agreements/agreements.module';
 import { AuditModule } from './audit/audit.module';
 import { LogModule } from './audit/log.module';
+import { LiveModule } from './live/live.module';
 import { MinutesModule } from './minutes/minutes.module';
 import { MetricsModule } from './observability/metrics.module';
 import { AuthModule } from './auth/auth.module';
@@ -75,6 +76,8 @@ export class AppModule {
         EvidenceModule,
         MinutesModule,
         ReportsModule,
+        // The live feed of the log (GET /events/stream).
+        LiveModule,
       ],
       providers: [
         { provide: CLOCK, useValue: overrides.clock ?? systemClock },

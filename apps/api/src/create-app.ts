@@ -57,6 +57,8 @@ export async function drain(
         // net.Server#close: stop listening, call back once the last connection has ended.
         Server.prototype.close.call(server, () => ended());
         draining.add(fastify);
+        // Streams that never end by themselves (the live feed) end now instead of at the timeout.
+        server.emit('accord:draining');
         idle = setTimeout(() => server.closeIdleConnections(), idleGraceMs);
       });
     });

@@ -36,6 +36,14 @@ export interface ApiConfig {
   readonly pdfThreads?: number;
   /** ACCORD_METRICS_TOKEN, ACCORD_METRICS_PORT, OTEL_*: metrics and traces (observability/); off when absent. */
   readonly observability?: ObservabilityConfig;
+  /** ACCORD_SSE_HEARTBEAT_MS, ACCORD_SSE_MAX_BUFFER_BYTES, ACCORD_SSE_MAX_STREAMS_PER_KEY: the live feed (live/live-feed.ts); defaults when absent. */
+  readonly liveFeed?: LiveFeedConfig;
+}
+
+export interface LiveFeedConfig {
+  readonly heartbeatMs: number;
+  readonly maxBufferBytes: number;
+  readonly maxStreamsPerKey: number;
 }
 
 /** How /metrics is served and where traces go (decision 0035). */
@@ -169,8 +177,14 @@ export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     throw new ConfigError(`ACCORD_PDF_THREADS must be an integer from 0 to 16, not "${env.ACCORD_PDF_THREADS}"`);
   }
   const observability = readObservability(env);
+  const liveFeed = {
+    heartbeatMs: integerEnv(env, 'ACCORD_SSE_HEARTBEAT_MS', 15_000, 100, 3_600_000),
+    maxBufferBytes: integerEnv(env, 'ACCORD_SSE_MAX_BUFFER_BYTES', 1024 * 1024, 1024, 1024 ** 3),
+    maxStreamsPerKey: integerEnv(env, 'ACCORD_SSE_MAX_STREAMS_PER_KEY', 10, 1, 10_000),
+  };
   return {
     evidenceMaxBytes,
+    liveFeed,
     pdfThreads,
     storeUrl: env.ACCORD_STORE || DEFAULT_STORE_URL,
     port,
@@ -212,6 +226,14 @@ export function readObservability(env: NodeJS.ProcessEnv): ObservabilityConfig |
     ...(port !== undefined ? { metricsPort: port } : {}),
     ...(otlpEndpoint !== undefined ? { otlpEndpoint, serviceName: env.OTEL_SERVICE_NAME || 'accord' } : {}),
   };
+}
+
+function integerEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const value = env[name] ? Number(env[name]) : fallback;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, not "${env[name]}"`);
+  }
+  return value;
 }
 
 /** `scheme://host[:port]`, exactly as a browser sends it in Origin: no path, no trailing slash. */
