@@ -36,6 +36,7 @@ export class Metrics {
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   readonly commands: Counter<'type' | 'outcome' | 'code'>;
   readonly appendDuration: Histogram<'store'>;
+  private readonly commandChildren = new Map<string, { inc(): void }>();
 
   constructor(readonly enabled: boolean) {
     if (enabled) {
@@ -87,7 +88,12 @@ export class Metrics {
 
   /** One command's outcome (the gateway calls it once a command is answered). */
   countCommand(type: string, outcome: CommandOutcomeLabel, code = 'none'): void {
-    if (this.enabled) this.commands.inc({ type, outcome, code });
+    if (!this.enabled) return;
+    // One child a (type, outcome, code): prom-client would hash the labels on every increment.
+    const key = `${type} ${outcome} ${code}`;
+    let child = this.commandChildren.get(key);
+    if (!child) this.commandChildren.set(key, (child = this.commands.labels(type, outcome, code)));
+    child.inc();
   }
 
   /** The exposition text of every metric, as GET /metrics answers it. */
