@@ -14,6 +14,7 @@ import {
 import { API_CONFIG } from '../infrastructure/api-config.provider';
 import type { ApiConfig } from '../infrastructure/api-config';
 import { Metrics } from './metrics';
+import { flushTracing } from './tracing';
 
 export { Metrics };
 
@@ -82,6 +83,16 @@ export class MetricsPortServer implements OnApplicationBootstrap, OnApplicationS
   }
 }
 
+/** Sends the spans the BatchSpanProcessor still holds before the process stops (a no-op when tracing is off). */
+@Injectable()
+export class TracingFlusher implements OnApplicationShutdown {
+  async onApplicationShutdown(): Promise<void> {
+    await flushTracing().catch((error: unknown) =>
+      new Logger('Tracing').warn({ err: error }, 'spans could not be flushed at shutdown'),
+    );
+  }
+}
+
 /** The read models' runner and the process manager's checkpoint, as the workers module provides them. */
 export interface LagSources {
   readonly store: EventStore;
@@ -128,6 +139,7 @@ export function registerLagGauges(metrics: Metrics, sources: LagSources): void {
   providers: [
     { provide: Metrics, inject: [API_CONFIG], useFactory: (config: ApiConfig) => new Metrics(metricsEnabled(config)) },
     MetricsPortServer,
+    TracingFlusher,
   ],
   exports: [Metrics, MetricsPortServer],
 })
