@@ -30,6 +30,7 @@ class SseReader {
   status = 0;
   contentType = '';
   contentEncoding: string | undefined;
+  headers: Record<string, unknown> = {};
   ended = false;
   private text = '';
   private response: IncomingMessage | undefined;
@@ -42,6 +43,7 @@ class SseReader {
       this.status = res.statusCode ?? 0;
       this.contentType = String(res.headers['content-type'] ?? '');
       this.contentEncoding = res.headers['content-encoding'];
+      this.headers = res.headers;
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => this.take(chunk));
       res.on('end', () => this.finish());
@@ -212,7 +214,7 @@ describe('GET /events/stream (the live feed, on the API process)', () => {
   });
 
   it('streams events live as commands land, filtered, with heartbeats, and resumes across a restart with no gap and no repeat', async () => {
-    api = await startApi(env(), dir);
+    api = await startApi(env({ ACCORD_CORS_ORIGINS: 'https://console.example.org' }), dir);
     const secretariat = (await send(api, 'POST', '/admin/keys', { name: 's', role: 'secretariat' }, ADMIN_KEY)).key;
     const ma = (await send(api, 'POST', '/admin/keys', { name: 'm', role: 'integration', party: 'MA' }, ADMIN_KEY)).key;
     const auditor = (await send(api, 'POST', '/admin/keys', { name: 'a', role: 'auditor' }, ADMIN_KEY)).key;
@@ -220,10 +222,14 @@ describe('GET /events/stream (the live feed, on the API process)', () => {
     const earlier = await send(api, 'POST', '/agreements', { ...MOROCCO_QATAR, title: 'Earlier' }, secretariat);
 
     // A client that accepts gzip still gets the stream as written: compression would hold messages back.
-    const all = open(`${api.url}/events/stream`, auditor, { 'accept-encoding': 'gzip, deflate' });
+    const all = open(`${api.url}/events/stream`, auditor, {
+      'accept-encoding': 'gzip, deflate',
+      origin: 'https://console.example.org',
+    });
     const proposals = open(`${api.url}/events/stream?types=CommitmentProposed&party=MA`, ma);
     const agreements = open(`${api.url}/events/stream?category=agreement`, ADMIN_KEY);
     const other = open(`${api.url}/events/stream?agreementId=${earlier.id}`, auditor);
+    const repeated = open(`${api.url}/events/stream?types=SessionScheduled&types=AgreementRegistered`, ma);
     // The heartbeat shows each stream is open before anything is sent.
     await Promise.all(
       [all, proposals, agreements, other].map((r) => r.until((x) => x.comments.length > 0, 'a heartbeat')),
@@ -231,6 +237,8 @@ describe('GET /events/stream (the live feed, on the API process)', () => {
     expect(all.status).toBe(200);
     expect(all.contentType).toBe('text/event-stream; charset=utf-8');
     expect(all.contentEncoding).toBeUndefined();
+    // The headers the hooks set before the stream took the response over are kept.
+    expect(all.headers['access-control-allow-origin']).toBe('https://console.example.org');
     expect(all.retry).toBeGreaterThan(0);
     expect(all.comments).toContain('heartbeat');
 
@@ -240,6 +248,7 @@ describe('GET /events/stream (the live feed, on the API process)', () => {
     await all.until((r) => r.messages.filter((m) => m.event === 'CommitmentProposed').length === 2, 'two proposals');
     await proposals.until((r) => r.messages.length === 2, 'two proposals on the filtered feed');
     await agreements.until((r) => r.messages.length === 1, 'the agreement');
+    await repeated.until((r) => r.messages.length === 1, 'the agreement, by a repeated types parameter');
 
     const seenLive = [...all.messages];
     expect(seenLive[0]).toMatchObject({ event: 'AgreementRegistered' });
@@ -265,7 +274,7 @@ describe('GET /events/stream (the live feed, on the API process)', () => {
     // SIGTERM with streams open: they are ended at once, so the drain does not wait them out.
     expect(await api.stop()).toBe(0);
     expect(api.lines.some((l) => l.includes('drained: every request answered'))).toBe(true);
-    expect([proposals, agreements, other].every((r) => r.ended)).toBe(true);
+    expect([proposals, agreements, other, repeated].every((r) => r.ended)).toBe(true);
     api = await startApi(env(), dir);
     const third = await send(api, 'POST', '/commitments', proposal(agreement.id, 'Three'), ma);
     // Last-Event-ID wins over ?after=0: the reconnection resumes after the last message seen.
@@ -343,10 +352,11 @@ describe('GET /events/stream (the live feed, on the API process)', () => {
     const big = { ...MOROCCO_QATAR, parties };
     const line = untilLine(api, new RegExp(`live feed reader dropped: ${why}`), 60_000);
     let sent = 0;
+    let lastBig = 0;
     let dropped = false;
     void line.then(() => (dropped = true));
     while (!dropped && sent < 40) {
-      await send(api, 'POST', '/agreements', { ...big, title: `Big ${sent}` }, secretariat);
+      lastBig = (await send(api, 'POST', '/agreements', { ...big, title: `Big ${sent}` }, secretariat)).position;
       sent += 1;
     }
     const logged = JSON.parse(await line) as Record<string, unknown>;
@@ -358,6 +368,12 @@ describe('GET /events/stream (the live feed, on the API process)', () => {
     expect(after.status).toBe(200);
     const health = await fetch(`${api.url}/health`);
     expect(health.status).toBe(200);
+    // A reader that reads catches up on the same events, each larger than the bound, and is
+    // not dropped: a catch-up is paced by the socket, not buffered.
+    const replay = open(`${api.url}/events/stream?after=0&types=AgreementRegistered`, ADMIN_KEY);
+    await replay.until((r) => r.ids.includes(lastBig), 'every big agreement', 60_000);
+    expect(replay.messages).toHaveLength(sent);
+    expect(replay.ended).toBe(false);
     // The connection was destroyed: reading what the kernel held brings its end.
     socket.resume();
     await closed;

@@ -39,9 +39,9 @@ export class EventsStreamQueryDto {
   after?: number;
 
   @ApiPropertyOptional({
-    type: String,
-    description: `Event types, comma-separated (any type when absent): ${KNOWN_EVENT_TYPES.join(', ')}`,
-    example: 'DecisionReached,CommitmentBecameOverdue',
+    type: [String],
+    description: 'Event types (any type when absent), repeated (types=A&types=B) or comma-separated (types=A,B)',
+    example: ['DecisionReached', 'CommitmentBecameOverdue'],
   })
   @IsOptional()
   @Transform(commaList)

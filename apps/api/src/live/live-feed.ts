@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import { toCloudEventLine } from '@accord/audit';
 import { headPosition, type EventStore, type RecordedEvent } from '@accord/event-store';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
@@ -111,7 +112,10 @@ export class LiveFeed implements OnApplicationBootstrap, BeforeApplicationShutdo
     // From here the answer is the stream: Fastify's hooks (compression among them) are bypassed.
     reply.hijack();
     const raw = reply.raw;
+    // What the hooks set so far (CORS, rate-limit headers) would be lost with the reply.
+    const set = Object.entries(reply.getHeaders()).filter(([, value]) => value !== undefined);
     raw.writeHead(200, {
+      ...(Object.fromEntries(set) as OutgoingHttpHeaders),
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
       // nginx buffers proxied answers unless told not to.
