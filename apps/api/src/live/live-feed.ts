@@ -108,6 +108,12 @@ export class LiveFeed implements OnApplicationBootstrap, BeforeApplicationShutdo
       throw error;
     }
     const start = after ?? head;
+    if (reply.raw.destroyed || reply.raw.socket?.destroyed !== false) {
+      // The reader left while the head was read: its 'close' has passed, nothing would free the slot.
+      release();
+      reply.hijack();
+      return;
+    }
 
     // From here the answer is the stream: Fastify's hooks (compression among them) are bypassed.
     reply.hijack();
