@@ -52,7 +52,6 @@ const suites = [
   'test/results-report.e2e-spec.ts',
   'test/minutes.e2e-spec.ts',
   'test/events-stream.e2e-spec.ts',
-  'test/events-stream.e2e-spec.ts',
   'test/metrics.e2e-spec.ts',
   'test/tracing.e2e-spec.ts',
 ];
