@@ -37,6 +37,7 @@ import { peerScenario } from './scenarios/peer';
 import { postgresScenarios } from './scenarios/postgres';
 import { sqliteScenarios } from './scenarios/sqlite';
 import { logTreeCost } from './scenarios/log-tree';
+import { webhooksScenario } from './webhooks.bench';
 import { metricsOverhead } from './metrics-overhead.bench';
 
 const QUICK = process.argv.includes('--quick');
@@ -103,6 +104,8 @@ async function main(): Promise<void> {
       await logTreeCost(bench);
       // 9. What metrics cost the command path (metrics-overhead.bench.ts).
       await metricsOverhead(bench);
+      // 10. Webhook delivery while commands flow (webhooks.bench.ts).
+      await webhooksScenario(bench);
       // 6, and the rest of 7 from its figures.
       await peerScenario(bench, limits);
     }

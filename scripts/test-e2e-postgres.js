@@ -54,6 +54,8 @@ const suites = [
   'test/events-stream.e2e-spec.ts',
   'test/metrics.e2e-spec.ts',
   'test/tracing.e2e-spec.ts',
+  'test/webhooks.e2e-spec.ts',
+  'test/webhooks-crash.e2e-spec.ts',
 ];
 const jest = require.resolve('jest/bin/jest', { paths: [path.join(__dirname, '..')] });
 const run = spawnSync(process.execPath, [jest, ...suites, ...process.argv.slice(2)], {

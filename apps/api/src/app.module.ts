@@ -25,6 +25,7 @@ import { StateModule } from './infrastructure/state/state.module';
 import { PipelineModule } from './pipeline/pipeline.module';
 import { ReportsModule } from './reports/reports.module';
 import { SessionsModule } from './sessions/sessions.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 import { WorkersModule } from './workers/workers.module';
 import { PROJECTION_SET } from './workers/workers.tokens';
 import type { Projection } from '@accord/projection-runner';
@@ -78,6 +79,8 @@ export class AppModule {
         ReportsModule,
         // The live feed of the log (GET /events/stream).
         LiveModule,
+        // Integrations that are told: webhook subscriptions.
+        WebhooksModule,
       ],
       providers: [
         { provide: CLOCK, useValue: overrides.clock ?? systemClock },

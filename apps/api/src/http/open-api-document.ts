@@ -21,6 +21,7 @@ export const OPEN_API_TAGS: Record<string, string> = {
   auth: 'Who the calling key is: its name, role and party (any key)',
   admin: 'API keys (admin)',
   projections: 'Read models: their progress, skips and rebuilds',
+  webhooks: 'Webhook subscriptions: matching events pushed in log order, signed (Standard Webhooks), as CloudEvents',
   events: 'The log followed live as Server-Sent Events, filtered, resumable with Last-Event-ID (every role)',
 };
 

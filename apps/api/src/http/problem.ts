@@ -21,6 +21,7 @@ export const ERROR_CODES = [
   'EVIDENCE_TOO_LARGE',
   'EVIDENCE_NOT_FOUND',
   'EVIDENCE_CORRUPTED',
+  'WEBHOOK_TARGET_REFUSED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -67,6 +68,7 @@ const TITLES: Record<ErrorCode, string> = {
   EVIDENCE_TOO_LARGE: 'Evidence too large',
   EVIDENCE_NOT_FOUND: 'Evidence not found',
   EVIDENCE_CORRUPTED: 'Evidence corrupted',
+  WEBHOOK_TARGET_REFUSED: 'Webhook target refused',
 };
 
 /** An error that already knows its HTTP answer. */

@@ -74,3 +74,26 @@ describe('ACCORD_METRICS_TOKEN, ACCORD_METRICS_PORT, OTEL_EXPORTER_OTLP_ENDPOINT
     expect(() => readApiConfig(env)).toThrow(message);
   });
 });
+
+describe('webhook settings', () => {
+  it('defaults to public targets, 1 s to 5 min back-off, 10 s timeout, 10 attempts', () => {
+    expect(readApiConfig({}).webhooks).toEqual({
+      allowPrivate: false,
+      retryBaseMs: 1_000,
+      retryCapMs: 300_000,
+      timeoutMs: 10_000,
+      maxAttempts: 10,
+      leaseMs: 15_000,
+    });
+    expect(readApiConfig({ ACCORD_WEBHOOK_ALLOW_PRIVATE: '1' }).webhooks?.allowPrivate).toBe(true);
+  });
+
+  it.each([
+    { ACCORD_WEBHOOK_ALLOW_PRIVATE: 'yes please' },
+    { ACCORD_WEBHOOK_RETRY_BASE_MS: '0' },
+    { ACCORD_WEBHOOK_RETRY_BASE_MS: '2000', ACCORD_WEBHOOK_RETRY_CAP_MS: '1000' },
+    { ACCORD_WEBHOOK_TIMEOUT_MS: '1.5' },
+    { ACCORD_WEBHOOK_MAX_ATTEMPTS: '0' },
+    { ACCORD_WEBHOOK_LEASE_MS: '10' },
+  ])('refuses %p', (env) => expect(() => readApiConfig(env)).toThrow(ConfigError));
+});

@@ -1,4 +1,5 @@
 import { DEFAULT_STORE_URL } from '@accord/store-factory';
+import { readWebhookSettings, type WebhookSettings } from '../webhooks/webhook-settings';
 
 /** Everything the API reads from the environment; the README's configuration table lists the same. */
 export interface ApiConfig {
@@ -34,6 +35,8 @@ export interface ApiConfig {
   readonly evidenceMaxBytes?: number;
   /** ACCORD_PDF_THREADS: worker threads that draw PDFs (1 when absent; 0 draws them on the event loop). */
   readonly pdfThreads?: number;
+  /** ACCORD_WEBHOOK_*: delivery of webhook subscriptions (read from the environment when absent). */
+  readonly webhooks?: WebhookSettings;
   /** ACCORD_METRICS_TOKEN, ACCORD_METRICS_PORT, OTEL_*: metrics and traces (observability/); off when absent. */
   readonly observability?: ObservabilityConfig;
   /** ACCORD_SSE_HEARTBEAT_MS, ACCORD_SSE_MAX_BUFFER_BYTES, ACCORD_SSE_MAX_STREAMS_PER_KEY: the live feed (live/live-feed.ts); defaults when absent. */
@@ -177,6 +180,7 @@ export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     throw new ConfigError(`ACCORD_PDF_THREADS must be an integer from 0 to 16, not "${env.ACCORD_PDF_THREADS}"`);
   }
   const observability = readObservability(env);
+  const webhooks = readWebhookSettings(env);
   const liveFeed = {
     heartbeatMs: integerEnv(env, 'ACCORD_SSE_HEARTBEAT_MS', 15_000, 100, 3_600_000),
     maxBufferBytes: integerEnv(env, 'ACCORD_SSE_MAX_BUFFER_BYTES', 1024 * 1024, 1024, 1024 ** 3),
@@ -186,6 +190,7 @@ export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     evidenceMaxBytes,
     liveFeed,
     pdfThreads,
+    webhooks,
     storeUrl: env.ACCORD_STORE || DEFAULT_STORE_URL,
     port,
     host: env.HOST || '0.0.0.0',

@@ -26,28 +26,37 @@ export const webhookIdOf = (subscriptionId: string, eventId: string): string =>
 /** The body of a delivery: the event as one CloudEvent in JSON (structured mode), as `accord export` writes it. */
 export const cloudEventBody = (event: RecordedEvent): string => toCloudEventLine(event, { hasSchema });
 
-/** Counters for metrics (and the WebhookStats of the service). */
+/** Counters for metrics (and the WebhookStats of the service); `onAttempt` is told of each attempt. */
 export interface DeliveryCounters {
   failures: number;
   delivered: number;
+  onAttempt?: (delivered: boolean) => void;
 }
 
-/** A sleep that `wake` cuts short. */
+/** A sleep that `wake` cuts short; a wake while awake is kept, so the next sleep returns at once (no lost doorbell). */
 class Alarm {
   private wakeUp: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private pending = false;
 
   sleep(ms: number): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
-      this.wakeUp = resolve;
-      this.timer = setTimeout(resolve, ms);
+      this.wakeUp = () => {
+        this.wakeUp = undefined;
+        clearTimeout(this.timer);
+        resolve();
+      };
+      this.timer = setTimeout(this.wakeUp, ms);
     });
   }
 
   wake(): void {
-    clearTimeout(this.timer);
-    this.wakeUp?.();
-    this.wakeUp = undefined;
+    if (this.wakeUp) this.wakeUp();
+    else this.pending = true;
   }
 }
 
@@ -59,7 +68,10 @@ class Alarm {
  */
 class SubscriptionLoop {
   private running = true;
+  /** The idle wait, cut short by the doorbell. */
   private readonly alarm = new Alarm();
+  /** The back-off between retries, cut short only by stop: events flowing must not hasten a retry. */
+  private readonly backoff = new Alarm();
   readonly done: Promise<void>;
 
   constructor(
@@ -84,6 +96,7 @@ class SubscriptionLoop {
   stop(): Promise<void> {
     this.running = false;
     this.alarm.wake();
+    this.backoff.wake();
     return this.done;
   }
 
@@ -152,6 +165,7 @@ class SubscriptionLoop {
       const delivered = answer.statusCode !== null && answer.statusCode >= 200 && answer.statusCode < 300;
       if (delivered) counters.delivered++;
       else counters.failures++;
+      counters.onAttempt?.(delivered);
       const after = await subscriptions.recordAttempt(sub, holder, {
         delivered,
         maxAttempts: settings.maxAttempts,
@@ -178,7 +192,7 @@ class SubscriptionLoop {
       sub = after;
       // Full jitter (AWS's "Exponential Backoff and Jitter"): a random wait up to the capped exponential.
       const ceiling = Math.min(settings.retryCapMs, settings.retryBaseMs * 2 ** Math.min(after.failures - 1, 40));
-      await this.alarm.sleep(Math.random() * ceiling);
+      await this.backoff.sleep(Math.random() * ceiling);
       const fresh = await subscriptions.get(sub.id);
       if (!fresh || fresh.generation !== sub.generation || fresh.state !== 'active') return undefined;
     }

@@ -10,6 +10,7 @@ import type { ApiConfig } from '../infrastructure/api-config';
 import { API_CONFIG } from '../infrastructure/api-config.provider';
 import { EVENT_STORE } from '../infrastructure/event-store.module';
 import { API_STATE } from '../infrastructure/state/state.module';
+import { Metrics } from '../observability/metrics';
 import type { SqlApiState } from '../infrastructure/state/sql-api-state';
 import { SubscriptionStore } from './subscription-store';
 import { WebhookDispatcher } from './webhook-dispatcher';
@@ -34,6 +35,36 @@ export class WebhookDelivery implements OnApplicationBootstrap, BeforeApplicatio
   async beforeApplicationShutdown(): Promise<void> {
     await this.dispatcher.stop();
   }
+}
+
+/**
+ * accord_webhook_backlog and accord_webhook_parked (computed when scraped, from the shared
+ * table, so every instance reports them) and accord_webhook_failures_total (this instance's
+ * failed attempts: only the delivering instance makes any).
+ */
+function registerWebhookMetrics(metrics: Metrics | undefined, service: WebhooksService, dispatcher: WebhookDispatcher) {
+  if (!metrics?.enabled) return;
+  metrics.gauge({
+    name: 'accord_webhook_backlog',
+    help: "Positions between the log's head and the checkpoints of the active and parked webhook subscriptions, summed",
+    async collect() {
+      this.set((await service.stats()).backlog);
+    },
+  });
+  metrics.gauge({
+    name: 'accord_webhook_parked',
+    help: 'Webhook subscriptions parked after consecutive failures (resume them: POST /subscriptions/{id}/resume)',
+    async collect() {
+      this.set((await service.stats()).parked);
+    },
+  });
+  const failures = metrics.counter({
+    name: 'accord_webhook_failures_total',
+    help: 'Failed webhook delivery attempts (a non-2xx answer, a timeout, a refused address) made by this instance',
+  });
+  dispatcher.counters.onAttempt = (delivered) => {
+    if (!delivered) failures.inc();
+  };
 }
 
 /** Webhook subscriptions (decision 0033): the routes on every instance, delivery on the workers' one. */
@@ -70,6 +101,11 @@ export class WebhookDelivery implements OnApplicationBootstrap, BeforeApplicatio
       ) => new WebhooksService(store, subscriptions, settings, config.workers ? dispatcher : undefined),
     },
     WebhookDelivery,
+    {
+      provide: 'WEBHOOK_METRICS',
+      inject: [{ token: Metrics, optional: true }, WebhooksService, WebhookDispatcher],
+      useFactory: registerWebhookMetrics,
+    },
   ],
   exports: [WebhooksService],
 })
