@@ -5,13 +5,13 @@ import {
   Module,
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
+  type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { ApiConfig } from '../infrastructure/api-config';
 import { API_CONFIG } from '../infrastructure/api-config.provider';
 import { EVENT_STORE } from '../infrastructure/event-store.module';
-import { API_STATE } from '../infrastructure/state/state.module';
+import { leaveCheckpointsToTheStore, openSideDb } from '../infrastructure/state/open-api-state';
 import { Metrics } from '../observability/metrics';
-import type { SqlApiState } from '../infrastructure/state/sql-api-state';
 import { SubscriptionStore } from './subscription-store';
 import { WebhookDispatcher } from './webhook-dispatcher';
 import { readWebhookSettings, type WebhookSettings } from './webhook-settings';
@@ -22,10 +22,11 @@ const WEBHOOK_SETTINGS = Symbol('WEBHOOK_SETTINGS');
 
 /** Starts delivery where the workers run (ACCORD_WORKERS=on) and stops it before the store closes. */
 @Injectable()
-export class WebhookDelivery implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class WebhookDelivery implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     @Inject(WebhookDispatcher) private readonly dispatcher: WebhookDispatcher,
+    @Inject(SubscriptionStore) private readonly subscriptions: SubscriptionStore,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -34,6 +35,10 @@ export class WebhookDelivery implements OnApplicationBootstrap, BeforeApplicatio
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.dispatcher.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.subscriptions.db.close();
   }
 }
 
@@ -79,9 +84,13 @@ function registerWebhookMetrics(metrics: Metrics | undefined, service: WebhooksS
     },
     {
       provide: SubscriptionStore,
-      inject: [API_STATE],
-      // The durable connection: a checkpoint and its attempt reach the disk before the next delivery.
-      useFactory: (state: SqlApiState) => new SubscriptionStore(state.db),
+      inject: [API_CONFIG],
+      // A durable connection of its own (a checkpoint and its attempt reach the disk before the next
+      // delivery), so that deliveries do not queue behind every request's key lookup on the state's.
+      useFactory: (config: ApiConfig) =>
+        new SubscriptionStore(
+          leaveCheckpointsToTheStore(openSideDb(config.storeUrl, config.readModelUrl), config.storeUrl),
+        ),
     },
     {
       provide: WebhookDispatcher,
