@@ -63,7 +63,12 @@ export class WebhooksController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'A subscription: its state, checkpoint, lag and last error' })
+  @ApiOperation({
+    summary: 'A subscription: its state, checkpoint, lag and last error',
+    description:
+      'Its state (active, paused, parked), the position of the last event handled, the lag behind the end of ' +
+      'the log, the last error and the attempts made; never its secret.',
+  })
   @ApiOkResponse({ type: SubscriptionDto })
   @ApiProblem(404, 'NOT_FOUND: no such subscription (or another party’s)')
   get(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string): Promise<SubscriptionDto> {
@@ -71,7 +76,12 @@ export class WebhooksController {
   }
 
   @Get(':id/deliveries')
-  @ApiOperation({ summary: "A subscription's last 100 delivery attempts, newest first" })
+  @ApiOperation({
+    summary: "A subscription's last 100 delivery attempts, newest first",
+    description:
+      'Each attempt with its webhook-id (the same for every attempt at one event), the event and its position, ' +
+      'the attempt number, the status or the error, and how long it took.',
+  })
   @ApiOkResponse({ type: DeliveryListDto })
   @ApiProblem(404, 'NOT_FOUND: no such subscription (or another party’s)')
   async deliveries(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string): Promise<DeliveryListDto> {
