@@ -180,7 +180,7 @@ export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     throw new ConfigError(`ACCORD_PDF_THREADS must be an integer from 0 to 16, not "${env.ACCORD_PDF_THREADS}"`);
   }
   const observability = readObservability(env);
-  const webhooks = readWebhookSettings(env);
+  const webhooks = readWebhookSettings(env, (message) => new ConfigError(message));
   const liveFeed = {
     heartbeatMs: integerEnv(env, 'ACCORD_SSE_HEARTBEAT_MS', 15_000, 100, 3_600_000),
     maxBufferBytes: integerEnv(env, 'ACCORD_SSE_MAX_BUFFER_BYTES', 1024 * 1024, 1024, 1024 ** 3),

@@ -1,5 +1,3 @@
-import { ConfigError } from '../infrastructure/api-config';
-
 /** How webhook subscriptions are delivered (ACCORD_WEBHOOK_*; the README's configuration table lists them). */
 export interface WebhookSettings {
   /** ACCORD_WEBHOOK_ALLOW_PRIVATE=1: targets on private, loopback and link-local addresses are allowed (tests, labs). */
@@ -16,24 +14,30 @@ export interface WebhookSettings {
   readonly leaseMs: number;
 }
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+type Fail = (message: string) => Error;
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number, fail: Fail): number {
   const raw = env[name];
   const value = raw === undefined || raw === '' ? fallback : Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, not "${raw}"`);
+    throw fail(`${name} must be an integer from ${min} to ${max}, not "${raw}"`);
   }
   return value;
 }
 
-export function readWebhookSettings(env: NodeJS.ProcessEnv = process.env): WebhookSettings {
+/** The settings from the environment; `fail` makes the error (api-config's ConfigError, without importing it back). */
+export function readWebhookSettings(
+  env: NodeJS.ProcessEnv = process.env,
+  fail: Fail = (message) => new Error(message),
+): WebhookSettings {
   const allow = (env.ACCORD_WEBHOOK_ALLOW_PRIVATE ?? '').trim().toLowerCase();
   if (!['', '0', '1', 'true', 'false', 'on', 'off'].includes(allow)) {
-    throw new ConfigError(`ACCORD_WEBHOOK_ALLOW_PRIVATE must be 1 or 0, not "${env.ACCORD_WEBHOOK_ALLOW_PRIVATE}"`);
+    throw fail(`ACCORD_WEBHOOK_ALLOW_PRIVATE must be 1 or 0, not "${env.ACCORD_WEBHOOK_ALLOW_PRIVATE}"`);
   }
-  const retryBaseMs = integer(env, 'ACCORD_WEBHOOK_RETRY_BASE_MS', 1_000, 1, 3_600_000);
-  const retryCapMs = integer(env, 'ACCORD_WEBHOOK_RETRY_CAP_MS', 300_000, 1, 86_400_000);
+  const retryBaseMs = integer(env, 'ACCORD_WEBHOOK_RETRY_BASE_MS', 1_000, 1, 3_600_000, fail);
+  const retryCapMs = integer(env, 'ACCORD_WEBHOOK_RETRY_CAP_MS', 300_000, 1, 86_400_000, fail);
   if (retryCapMs < retryBaseMs) {
-    throw new ConfigError(
+    throw fail(
       `ACCORD_WEBHOOK_RETRY_CAP_MS (${retryCapMs}) must not be below ACCORD_WEBHOOK_RETRY_BASE_MS (${retryBaseMs})`,
     );
   }
@@ -41,8 +45,8 @@ export function readWebhookSettings(env: NodeJS.ProcessEnv = process.env): Webho
     allowPrivate: ['1', 'true', 'on'].includes(allow),
     retryBaseMs,
     retryCapMs,
-    timeoutMs: integer(env, 'ACCORD_WEBHOOK_TIMEOUT_MS', 10_000, 100, 600_000),
-    maxAttempts: integer(env, 'ACCORD_WEBHOOK_MAX_ATTEMPTS', 10, 1, 1_000),
-    leaseMs: integer(env, 'ACCORD_WEBHOOK_LEASE_MS', 15_000, 1_000, 600_000),
+    timeoutMs: integer(env, 'ACCORD_WEBHOOK_TIMEOUT_MS', 10_000, 100, 600_000, fail),
+    maxAttempts: integer(env, 'ACCORD_WEBHOOK_MAX_ATTEMPTS', 10, 1, 1_000, fail),
+    leaseMs: integer(env, 'ACCORD_WEBHOOK_LEASE_MS', 15_000, 1_000, 600_000, fail),
   };
 }
