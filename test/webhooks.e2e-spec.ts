@@ -1,4 +1,11 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TEST_PG_URL } from '@accord/event-store-postgres/testing/postgres-test-database';
 import { Webhook } from 'standardwebhooks';
+import { createApp } from '../apps/api/src/create-app';
+import { readApiConfig } from '../apps/api/src/infrastructure/api-config';
 import type { RecordedEvent } from '@accord/event-store';
 import { ADMIN_KEY, MOROCCO_QATAR, startTestApp, type TestApp } from './support/test-app';
 import { Receiver, type Receipt } from './support/webhooks-receiver';
@@ -275,6 +282,54 @@ describe('webhook targets on private addresses', () => {
       expect((await t.request({ method: 'GET', url: '/subscriptions', key: ADMIN_KEY })).json().items).toEqual([]);
     } finally {
       await t.close();
+    }
+  });
+});
+
+describe('webhook metrics', () => {
+  it('count failures and report the backlog and the parked subscriptions at /metrics', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'accord-webhook-metrics-'));
+    const storeUrl =
+      process.env.ACCORD_TEST_STORE === 'postgres'
+        ? `${TEST_PG_URL}?schema=accord_e2e_${process.env.ACCORD_TEST_RUN ?? 'local'}_${randomBytes(6).toString('hex')}`
+        : `sqlite:${join(dir, 'accord.db')}`;
+    // The configuration as readApiConfig makes it, webhook settings included (not from process.env here).
+    const config = readApiConfig({
+      ACCORD_STORE: storeUrl,
+      ACCORD_ADMIN_KEY: ADMIN_KEY,
+      LOG_LEVEL: 'silent',
+      ACCORD_METRICS_TOKEN: 'metrics-token-0123456789abcdef',
+      ACCORD_WEBHOOK_ALLOW_PRIVATE: '1',
+      ACCORD_WEBHOOK_RETRY_BASE_MS: '5',
+      ACCORD_WEBHOOK_RETRY_CAP_MS: '20',
+      ACCORD_WEBHOOK_MAX_ATTEMPTS: '2',
+    });
+    const app = await createApp(config, { logger: false });
+    await app.init();
+    const fastify = app.getHttpAdapter().getInstance();
+    await fastify.ready();
+    const receiver = await new Receiver().start();
+    receiver.then = 503;
+    try {
+      const inject = (method: 'GET' | 'POST', url: string, payload?: unknown, key = ADMIN_KEY) =>
+        fastify.inject({ method, url, payload: payload as never, headers: { authorization: `Bearer ${key}` } });
+      const sub = (await inject('POST', '/subscriptions', { url: `${receiver.url}/m`, filter: {} })).json();
+      const secretariat = (await inject('POST', '/admin/keys', { name: 's', role: 'secretariat' })).json().key;
+      expect((await inject('POST', '/agreements', MOROCCO_QATAR, secretariat)).statusCode).toBe(201);
+      for (let i = 0; i < 1_500; i++) {
+        if ((await inject('GET', `/subscriptions/${sub.id}`)).json().state === 'parked') break;
+        await pause();
+      }
+      const text = (await inject('GET', '/metrics', undefined, 'metrics-token-0123456789abcdef')).body;
+      const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+      expect(value('accord_webhook_parked')).toBe(1);
+      expect(value('accord_webhook_failures_total')).toBe(2);
+      expect(value('accord_webhook_backlog')).toBe(1);
+      expect(text).toMatch(/^# TYPE accord_webhook_failures_total counter$/m);
+    } finally {
+      await app.close();
+      await receiver.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
