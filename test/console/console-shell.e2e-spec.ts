@@ -81,6 +81,8 @@ describeInBrowser('the console: served at /console, signed in with a key, in thr
     const auditor = await server.key('auditor', undefined, 'Keyboard auditor');
     const page = await (await newUser(browser)).newPage();
     await page.goto(`${server.url}/console/`);
+    // The page is drawn by its script after the load: Tab before that reaches nothing (seen on a loaded machine).
+    await page.getByLabel('API key').waitFor();
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
     await page.keyboard.press('Enter');
