@@ -1,4 +1,5 @@
 import type { CommitmentStatus, EvaluationOutcome } from '@accord/commitments';
+import { committeeTerms, type CommitteeTerms } from '../wording/committee-terms';
 import type { DocumentLang } from '../render/document-model';
 import type { Grade } from './results-report';
 
@@ -52,8 +53,8 @@ export interface ReportMessages {
   statuses: Record<CommitmentStatus, string>;
   grades: Record<Grade, string>;
   outcomes: Record<EvaluationOutcome | 'not_evaluated', string>;
-  kinds: Record<string, string>;
-  positions: Record<string, string>;
+  kinds: CommitteeTerms['kinds'];
+  positions: CommitteeTerms['positions'];
   priorities: Record<string, string>;
   methodNotes: string[];
 }
@@ -130,24 +131,7 @@ const fr: ReportMessages = {
     not_achieved: 'non atteint',
     not_evaluated: 'pas encore évalué',
   },
-  kinds: {
-    review: 'examen',
-    evaluation: 'évaluation',
-    extension: 'prorogation',
-    suspension: 'suspension',
-    resumption: 'reprise',
-    reopening: 'réouverture',
-  },
-  positions: {
-    approve: 'approuver',
-    reject: 'rejeter',
-    request_changes: 'demander des modifications',
-    achieved: 'atteint',
-    partially_achieved: 'partiellement atteint',
-    not_achieved: 'non atteint',
-    grant: 'accorder',
-    deny: 'refuser',
-  },
+  ...committeeTerms.fr,
   priorities: { low: 'faible', normal: 'normale', high: 'haute' },
   methodNotes: [
     'Les chiffres sont calculés à partir des événements eux-mêmes, jusqu’à la fin de la période.',
@@ -229,24 +213,7 @@ const en: ReportMessages = {
     not_achieved: 'not achieved',
     not_evaluated: 'not yet evaluated',
   },
-  kinds: {
-    review: 'review',
-    evaluation: 'evaluation',
-    extension: 'extension',
-    suspension: 'suspension',
-    resumption: 'resumption',
-    reopening: 'reopening',
-  },
-  positions: {
-    approve: 'approve',
-    reject: 'reject',
-    request_changes: 'request changes',
-    achieved: 'achieved',
-    partially_achieved: 'partially achieved',
-    not_achieved: 'not achieved',
-    grant: 'grant',
-    deny: 'deny',
-  },
+  ...committeeTerms.en,
   priorities: { low: 'low', normal: 'normal', high: 'high' },
   methodNotes: [
     'The figures are computed from the events themselves, up to the end of the period.',
@@ -328,24 +295,7 @@ const ar: ReportMessages = {
     not_achieved: 'غير متحقق',
     not_evaluated: 'لم يُقيَّم بعد',
   },
-  kinds: {
-    review: 'دراسة',
-    evaluation: 'تقييم',
-    extension: 'تمديد',
-    suspension: 'تعليق',
-    resumption: 'استئناف',
-    reopening: 'إعادة فتح',
-  },
-  positions: {
-    approve: 'الموافقة',
-    reject: 'الرفض',
-    request_changes: 'طلب تعديلات',
-    achieved: 'متحقق',
-    partially_achieved: 'متحقق جزئياً',
-    not_achieved: 'غير متحقق',
-    grant: 'المنح',
-    deny: 'الرفض',
-  },
+  ...committeeTerms.ar,
   priorities: { low: 'منخفضة', normal: 'عادية', high: 'عالية' },
   methodNotes: [
     'تُحسب الأرقام انطلاقاً من الأحداث نفسها، حتى نهاية الفترة.',

@@ -22,6 +22,7 @@ import {
   initialSessionState,
   sessionIdOf,
   type AgendaItemKind,
+  type Position,
   type Session,
   type SessionEvent,
 } from '@accord/committee';
@@ -104,7 +105,7 @@ export interface CommitmentRow {
 
 export interface DecisionCount {
   kind: AgendaItemKind;
-  outcome: string;
+  outcome: Position;
   count: number;
 }
 
