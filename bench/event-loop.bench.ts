@@ -24,7 +24,7 @@ import { copyToDisk } from './support/copy-to-disk';
 import { table, type Figure } from './support/figures';
 import { AGREEMENT } from './support/log-generator';
 import type { LoopDelaySample } from './support/loop-delay-probe';
-import { DIST, runTask, startApi, type ServerProcess } from './support/processes';
+import { DIST, runTask, sampleFileSize, startApi, walFileOf, type ServerProcess } from './support/processes';
 
 export const EVENT_LOOP_SCENARIO = '8 event loop under heavy reads and hostile bodies';
 const PROBE_SCRIPT = join(DIST, 'bench', 'support', 'loop-delay-probe.js');
@@ -326,6 +326,9 @@ export async function eventLoopFigures(options: EventLoopOptions): Promise<Figur
     const figures: Figure[] = [];
     const probe = new HealthProbe(api.url);
     await probe.warm();
+    // The -wal file through every phase: heavy reads beside the workers' and the rebuild's writes.
+    const walFile = walFileOf(url);
+    const wal = walFile === undefined ? undefined : sampleFileSize(walFile, 100);
     const own = monitorEventLoopDelay({ resolution: 10 });
     let sequence = (await readLoopDelay(api, probeFile, 0)).sequence;
     for (const phase of phases) {
@@ -363,6 +366,17 @@ export async function eventLoopFigures(options: EventLoopOptions): Promise<Figur
       });
     }
     probe.close();
+    if (wal) {
+      figures.push({
+        scenario: EVENT_LOOP_SCENARIO,
+        store: 'sqlite',
+        metric: 'every phase: SQLite WAL, peak',
+        value: wal.stop().peakMb,
+        unit: 'MiB',
+        target: '<= 64',
+        note: 'the size of the -wal file, sampled every 100 ms from the first phase to the last',
+      });
+    }
     return figures;
   } finally {
     agent.destroy();

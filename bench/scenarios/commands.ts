@@ -4,7 +4,7 @@
  */
 import { call, setUpOverHttp } from '../support/api-setup';
 import { progressLoad, type LoadResult } from '../support/load';
-import { runTask, startApi, type ServerProcess } from '../support/processes';
+import { runTask, startApi, walFileOf, type ServerProcess } from '../support/processes';
 import { ADMIN_KEY, COMMITMENTS, CONNECTIONS, GROWTH, SCENARIO, size, type BenchContext, type Store } from './context';
 
 /** What the prepare task says of the store it filled. */
@@ -72,10 +72,12 @@ export async function commandLoad(
       seconds: config.loadSeconds,
       warmUpSeconds: config.warmUpSeconds,
       serverPid: api.pid,
+      walFile: walFileOf(url),
     });
     say(
       `  ${result.okPerSecond} commands/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ` +
-        `${result.non2xx} non-2xx, RSS ${result.serverRssPeakMb} MiB`,
+        `${result.non2xx} non-2xx, RSS ${result.serverRssPeakMb} MiB` +
+        (result.walPeakMb === undefined ? '' : `, WAL peak ${result.walPeakMb} MiB`),
     );
     if (after) await after(api, keys);
     return result;
@@ -131,6 +133,17 @@ export function addCommands(
   });
   add({ scenario, store, metric: `${label}: non-2xx responses`, value: r.non2xx + r.errors, unit: 'responses' });
   add({ scenario, store, metric: `${label}: server RSS, peak during the run`, value: r.serverRssPeakMb, unit: 'MiB' });
+  if (r.walPeakMb !== undefined) {
+    add({
+      scenario,
+      store,
+      metric: `${label}: SQLite WAL, peak during the run`,
+      value: r.walPeakMb,
+      unit: 'MiB',
+      target: '<= 64',
+      note: 'the size of the -wal file, sampled every 100 ms',
+    });
+  }
 }
 
 export function addGrowth(bench: BenchContext, store: Store, base: LoadResult, label: string, grown: LoadResult): void {

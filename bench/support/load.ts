@@ -1,4 +1,4 @@
-import { sampleRss } from './processes';
+import { sampleFileSize, sampleRss } from './processes';
 
 export interface LoadResult {
   /** 2xx responses per second of the measured run. */
@@ -12,6 +12,8 @@ export interface LoadResult {
   readonly statusCodes: Record<string, number>;
   readonly serverRssPeakMb: number;
   readonly serverRssMeanMb: number;
+  /** The largest size of the SQLite store's `-wal` file seen during the measured run, when asked for. */
+  readonly walPeakMb?: number;
 }
 
 export interface LoadOptions {
@@ -24,6 +26,8 @@ export interface LoadOptions {
   readonly warmUpSeconds: number;
   /** The server process whose VmRSS is sampled during the measured run. */
   readonly serverPid: number;
+  /** A file (the SQLite store's `-wal`) whose size is sampled with the RSS. */
+  readonly walFile?: string;
 }
 
 /** The body every request posts: percent never goes down, so 50 again is always legal. */
@@ -70,8 +74,10 @@ function run(options: LoadOptions, seconds: number): Promise<AutocannonResult> {
 export async function progressLoad(options: LoadOptions): Promise<LoadResult> {
   if (options.warmUpSeconds > 0) await run(options, options.warmUpSeconds);
   const rss = sampleRss(options.serverPid, 100);
+  const wal = options.walFile === undefined ? undefined : sampleFileSize(options.walFile, 100);
   const result = await run(options, options.seconds);
   const memory = rss.stop();
+  const walPeakMb = wal?.stop().peakMb;
   const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, s]) => [code, s.count]));
   const ok = result['2xx'];
   return {
@@ -85,5 +91,6 @@ export async function progressLoad(options: LoadOptions): Promise<LoadResult> {
     statusCodes,
     serverRssPeakMb: memory.peakMb,
     serverRssMeanMb: memory.meanMb,
+    ...(walPeakMb === undefined ? {} : { walPeakMb }),
   };
 }

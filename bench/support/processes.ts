@@ -1,9 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { parseStoreUrl } from '@accord/store-factory';
 
 /** dist/ of the build this runs from (bench/support → dist). */
 export const DIST = join(__dirname, '..', '..');
@@ -45,6 +46,36 @@ export function sampleRss(pid: number, everyMs = 100): { stop(): { peakMb: numbe
       return { peakMb: Math.round(peak), meanMb: n ? Math.round(sum / n) : 0 };
     },
   };
+}
+
+/**
+ * Samples a file's size every `everyMs` until stopped: the most seen, in MiB (one decimal).
+ * A missing file counts as empty (SQLite removes the `-wal` when the last connection closes).
+ */
+export function sampleFileSize(file: string, everyMs = 100): { stop(): { peakMb: number } } {
+  let peak = 0;
+  const take = () => {
+    try {
+      peak = Math.max(peak, statSync(file).size);
+    } catch {
+      // not there (yet, or any more)
+    }
+  };
+  take();
+  const timer = setInterval(take, everyMs);
+  return {
+    stop() {
+      take();
+      clearInterval(timer);
+      return { peakMb: Math.round((peak / 1024 / 1024) * 10) / 10 };
+    },
+  };
+}
+
+/** The `-wal` file of a SQLite store URL (sampled during the load, decision 0037); none for other stores. */
+export function walFileOf(url: string): string | undefined {
+  const location = parseStoreUrl(url);
+  return location.kind === 'sqlite' && location.filename !== ':memory:' ? `${location.filename}-wal` : undefined;
 }
 
 export interface ServerProcess {

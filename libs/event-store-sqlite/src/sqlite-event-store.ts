@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { WalCheckpointer } from './wal-checkpointer';
+import { DEFAULT_WAL_LIMIT_BYTES, WalCheckpointer } from './wal-checkpointer';
 import {
   AppendNotifier,
   CatchUpSubscription,
@@ -47,6 +47,13 @@ export interface SqliteEventStoreOptions {
    * same file should then set `wal_autocheckpoint = 0` too.
    */
   readonly checkpointEveryMs?: number;
+  /**
+   * With `checkpointEveryMs`: past this size (bytes) the checkpoint thread truncates the WAL
+   * as soon as no reader holds an old snapshot (decision 0037); 0 never does. Default 16 MiB.
+   * If the thread fails, the store's own commits keep the file near this size instead
+   * (`journal_size_limit`).
+   */
+  readonly walLimitBytes?: number;
 }
 
 /** Counters for tests and benchmarks: how well group commit is grouping. */
@@ -201,10 +208,19 @@ export class SqliteEventStore implements EventStore {
       const store = new SqliteEventStore(db, options);
       if (!inMemory && options.checkpointEveryMs && options.checkpointEveryMs > 0) {
         db.pragma('wal_autocheckpoint = 0');
-        store.checkpointer = new WalCheckpointer(filename, options.checkpointEveryMs, () => {
-          // Never let the WAL grow without bound: checkpoint in the commits again.
-          if (db.open) db.pragma('wal_autocheckpoint = 1000');
-        });
+        const limitBytes = Math.max(0, Math.floor(options.walLimitBytes ?? DEFAULT_WAL_LIMIT_BYTES));
+        store.checkpointer = new WalCheckpointer(
+          filename,
+          options.checkpointEveryMs,
+          () => {
+            // Never let the WAL grow without bound: checkpoint in the commits again, and let
+            // the commit that starts the WAL over cut the file back to the limit.
+            if (!db.open) return;
+            db.pragma('wal_autocheckpoint = 1000');
+            if (limitBytes > 0) db.pragma(`journal_size_limit = ${limitBytes}`);
+          },
+          { limitBytes },
+        );
       }
       return store;
     } catch (error) {

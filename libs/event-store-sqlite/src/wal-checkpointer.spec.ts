@@ -46,6 +46,115 @@ describe('WAL checkpoints on a thread of their own', () => {
     expect(() => statSync(`${file}-wal`)).toThrow();
   });
 
+  const burst = async (store: SqliteEventStore, batches: number): Promise<number> => {
+    let acknowledged = 0;
+    for (let i = 0; i < batches; i++) {
+      const results = await Promise.all(
+        Array.from({ length: 25 }, () =>
+          store.append(`thing-${randomUUID()}`, [anEvent('T', { pad: 'x'.repeat(2000) })], {
+            expectedRevision: 'no_stream',
+          }),
+        ),
+      );
+      acknowledged += results.length;
+    }
+    return acknowledged;
+  };
+  const walSize = (file: string): number => {
+    try {
+      return statSync(`${file}-wal`).size;
+    } catch {
+      return 0;
+    }
+  };
+  const MiB = 1024 * 1024;
+
+  it('truncates a WAL past the limit once a reader that held a snapshot lets go, and loses no append', async () => {
+    const file = join(dir, 'limited.db');
+    // No timed checkpoint: each checkpointNow below is the only one.
+    const store = await SqliteEventStore.open(file, { checkpointEveryMs: 600_000, walLimitBytes: MiB });
+    const reader = new Database(file, { readonly: true });
+    try {
+      const before = await burst(store, 2);
+      // A long reader: its snapshot keeps every later frame in the WAL.
+      reader.exec('BEGIN');
+      expect(reader.prepare('SELECT count(*) AS n FROM events').get()).toEqual({ n: before });
+      const during = await burst(store, 40);
+      await store.checkpoints!.checkpointNow();
+      // The thread leaves the WAL alone rather than wait for the reader with writers held off.
+      expect(store.checkpoints!.stats.truncations).toBe(0);
+      expect(walSize(file)).toBeGreaterThan(4 * MiB);
+      expect(reader.prepare('SELECT count(*) AS n FROM events').get()).toEqual({ n: before });
+      // Appends go on meanwhile.
+      const more = await burst(store, 1);
+      reader.exec('COMMIT');
+
+      await store.checkpoints!.checkpointNow();
+      expect(store.checkpoints!.stats.truncations).toBe(1);
+      expect(store.checkpoints!.stats.walBytes).toBeLessThan(MiB);
+      expect(walSize(file)).toBeLessThan(MiB);
+      // Every acknowledged append is there, through the store and from the database file alone.
+      const total = before + during + more;
+      expect(await readWholeLog(store)).toHaveLength(total);
+      expect(reader.prepare('SELECT count(*) AS n FROM events').get()).toEqual({ n: total });
+      // And the store writes on after the truncation.
+      expect(await burst(store, 1)).toBe(25);
+    } finally {
+      reader.close();
+      await store.close();
+    }
+    const reopened = new Database(file, { readonly: true });
+    try {
+      expect(reopened.prepare('SELECT count(*) AS n FROM events').get()).toEqual({ n: 2 * 25 + 40 * 25 + 25 + 25 });
+    } finally {
+      reopened.close();
+    }
+  });
+
+  it('without a limit leaves the file as large as it grew (a PASSIVE checkpoint never shrinks it)', async () => {
+    const file = join(dir, 'unlimited.db');
+    const store = await SqliteEventStore.open(file, { checkpointEveryMs: 600_000, walLimitBytes: 0 });
+    const reader = new Database(file, { readonly: true });
+    try {
+      reader.exec('BEGIN');
+      reader.prepare('SELECT count(*) AS n FROM events').get();
+      await burst(store, 40);
+      reader.exec('COMMIT');
+      await store.checkpoints!.checkpointNow();
+      const { walFrames, copied, truncations } = store.checkpoints!.stats;
+      expect(copied).toBe(walFrames);
+      expect(truncations).toBe(0);
+      expect(walSize(file)).toBeGreaterThan(4 * MiB);
+    } finally {
+      reader.close();
+      await store.close();
+    }
+  });
+
+  it('keeps the WAL near the limit under appends with checkpoints every few milliseconds, losing none', async () => {
+    const file = join(dir, 'steady.db');
+    const store = await SqliteEventStore.open(file, { checkpointEveryMs: 5, walLimitBytes: 256 * 1024 });
+    let acknowledged = 0;
+    try {
+      acknowledged = await burst(store, 60);
+      // Writes stopped: the next checkpoint truncates whatever is left past the limit. (Twice:
+      // the first may resolve on the report of a timed checkpoint begun before the last commit.)
+      await store.checkpoints!.checkpointNow();
+      await store.checkpoints!.checkpointNow();
+      expect(store.checkpoints!.stats.truncations).toBeGreaterThan(0);
+      expect(walSize(file)).toBeLessThanOrEqual(256 * 1024);
+      expect(await readWholeLog(store)).toHaveLength(acknowledged);
+    } finally {
+      await store.close();
+    }
+    const reopened = new Database(file, { readonly: true });
+    try {
+      expect(reopened.prepare('SELECT count(*) AS n FROM events').get()).toEqual({ n: acknowledged });
+    } finally {
+      reopened.close();
+    }
+  });
+
   it('tells the store when the thread cannot checkpoint, so that commits checkpoint again', async () => {
     const failures: Error[] = [];
     const checkpointer = new WalCheckpointer(join(dir, 'missing', 'folder', 'x.db'), 20, (error) =>
@@ -65,6 +174,8 @@ describe('WAL checkpoints on a thread of their own', () => {
     await (store.checkpoints as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
     await until(() => raw.pragma('wal_autocheckpoint', { simple: true }) !== 0, 'the automatic checkpoint', 2000);
     expect(raw.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    // The commit that starts the WAL over cuts the file back to the limit.
+    expect(raw.pragma('journal_size_limit', { simple: true })).toBe(16 * 1024 * 1024);
     await store.append(`thing-${randomUUID()}`, [anEvent()], { expectedRevision: 'no_stream' });
     await store.close();
   });

@@ -1,19 +1,70 @@
 import { Worker } from 'node:worker_threads';
 
+/** The WAL size past which the thread truncates the WAL once readers allow (decision 0037). */
+export const DEFAULT_WAL_LIMIT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * How long a truncating checkpoint waits for the write lock and then for readers before it
+ * gives up. Waiting for the lock holds nobody up; waiting for readers holds off the other
+ * connections' commits (they retry on timers), which is why it is tried only once the copy
+ * has caught up (no reader is left on an old snapshot).
+ */
+export const TRUNCATE_WAIT_MS = 50;
+
+/**
+ * WAL frames still to copy after the PASSIVE checkpoint below which the TRUNCATE is tried: more
+ * means a reader holds an old snapshot, which the TRUNCATE would wait for, holding writers off.
+ */
+export const TRUNCATE_MAX_BACKLOG_FRAMES = 1000;
+
 // Plain JavaScript run with `eval`, so that it runs the same from dist/ and from the
 // TypeScript sources under Jest (a worker has no TypeScript loader).
 const WORKER = `
+const { statSync } = require('node:fs');
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.filename);
-db.pragma('busy_timeout = 1000');
+const BUSY_MS = 1000;
+db.pragma('busy_timeout = ' + BUSY_MS);
+const wal = workerData.filename + '-wal';
+const walBytes = () => {
+  try {
+    return statSync(wal).size;
+  } catch {
+    return 0; // no WAL (yet, or any more)
+  }
+};
 let checkpoints = 0;
+let truncations = 0;
+let refusals = 0;
 const checkpoint = () => {
   try {
     // PASSIVE: copies what it can without waiting for readers or writers.
-    const [result] = db.pragma('wal_checkpoint(PASSIVE)');
+    let [result] = db.pragma('wal_checkpoint(PASSIVE)');
     checkpoints++;
-    parentPort.postMessage({ checkpoints, walFrames: result.log, copied: result.checkpointed });
+    const { log: walFrames, checkpointed: copied } = result;
+    // A PASSIVE checkpoint never shrinks the file, and under a steady load the WAL rarely
+    // starts over (a commit lands during every checkpoint, or a reader still uses the WAL).
+    // Past the limit, once the copy has caught up (no reader holds an old snapshot): copy the
+    // frames written meanwhile, then TRUNCATE, which waits at most TRUNCATE_WAIT_MS for the
+    // write lock and the readers, and otherwise leaves the WAL as it is for the next turn.
+    if (
+      workerData.limitBytes > 0 &&
+      result.busy === 0 &&
+      result.log - result.checkpointed <= workerData.maxBacklogFrames &&
+      walBytes() > workerData.limitBytes
+    ) {
+      [result] = db.pragma('wal_checkpoint(PASSIVE)');
+      db.pragma('busy_timeout = ' + workerData.truncateWaitMs);
+      try {
+        [result] = db.pragma('wal_checkpoint(TRUNCATE)');
+      } finally {
+        db.pragma('busy_timeout = ' + BUSY_MS);
+      }
+      if (result.busy === 0) truncations++;
+      else refusals++;
+    }
+    parentPort.postMessage({ checkpoints, walFrames, copied, truncations, refusals, walBytes: walBytes() });
   } catch (error) {
     parentPort.postMessage({ error: error instanceof Error ? error.message : String(error) });
   }
@@ -33,6 +84,20 @@ export interface WalCheckpointerStats {
   /** Frames in the WAL at the last one, and how many of them it had copied into the database. */
   readonly walFrames: number;
   readonly copied: number;
+  /** Times the thread truncated the WAL because it had grown past the limit. */
+  readonly truncations: number;
+  /** Truncations given up because the write lock or a reader did not come free in time (tried again later). */
+  readonly refusals: number;
+  /** The size of the `-wal` file after the last checkpoint. */
+  readonly walBytes: number;
+}
+
+export interface WalCheckpointerOptions {
+  /**
+   * Past this size (bytes) the thread truncates the WAL when readers allow (decision 0037);
+   * 0 never does. Default 16 MiB.
+   */
+  readonly limitBytes?: number;
 }
 
 /**
@@ -43,18 +108,42 @@ export interface WalCheckpointerStats {
  * the automatic checkpoint off (`wal_autocheckpoint = 0`) and this thread checkpoints every
  * `intervalMs` instead. If the thread fails, `onFailure` is told (the store then turns the
  * automatic checkpoint back on), so the WAL never grows without bound.
+ *
+ * A PASSIVE checkpoint never makes the `-wal` file smaller. Once the file is past
+ * `limitBytes` and the copy has caught up, the thread truncates it (decision 0037): a
+ * TRUNCATE checkpoint that waits at most TRUNCATE_WAIT_MS for the write lock and for readers,
+ * on this thread; the other connections' commits meanwhile wait on their own timers.
  */
 export class WalCheckpointer {
   private readonly worker: Worker;
-  private last: WalCheckpointerStats = { checkpoints: 0, walFrames: 0, copied: 0 };
+  private last: WalCheckpointerStats = {
+    checkpoints: 0,
+    walFrames: 0,
+    copied: 0,
+    truncations: 0,
+    refusals: 0,
+    walBytes: 0,
+  };
   private readonly exited: Promise<void>;
   private stopping = false;
   private waiting: (() => void)[] = [];
 
-  constructor(filename: string, intervalMs: number, onFailure: (error: Error) => void) {
+  constructor(
+    filename: string,
+    intervalMs: number,
+    onFailure: (error: Error) => void,
+    options: WalCheckpointerOptions = {},
+  ) {
     this.worker = new Worker(WORKER, {
       eval: true,
-      workerData: { filename, intervalMs, driver: require.resolve('better-sqlite3') },
+      workerData: {
+        filename,
+        intervalMs,
+        driver: require.resolve('better-sqlite3'),
+        limitBytes: Math.max(0, Math.floor(options.limitBytes ?? DEFAULT_WAL_LIMIT_BYTES)),
+        truncateWaitMs: TRUNCATE_WAIT_MS,
+        maxBacklogFrames: TRUNCATE_MAX_BACKLOG_FRAMES,
+      },
     });
     this.worker.unref();
     let failed = false;
