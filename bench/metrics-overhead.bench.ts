@@ -32,7 +32,7 @@ const median = (values: number[]): number => {
 };
 
 /** CPU seconds a process has used (user + system), from /proc/<pid>/stat; undefined off Linux. */
-function cpuSecondsOf(pid: number): number | undefined {
+export function cpuSecondsOf(pid: number): number | undefined {
   try {
     // Fields after the command name (which may hold spaces, hence the last ')'): utime is the 14th field, stime the 15th.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
