@@ -139,7 +139,16 @@ function cliSuite(name: string, open: (dir: string) => Promise<Subject>) {
       expect(lines[index + 1]).not.toBe(readFileSync(file, 'utf8').split('\n')[index + 1]);
       const tampered = join(dir, 'tampered.ndjson');
       writeFileSync(tampered, lines.join('\n'));
-      const broken = await offline(['audit', 'verify-bundle', tampered, '--log-key', identity.verifierKey]);
+      // Worker threads asked for by name: a bundle this short is verified in this thread by default (decision 0036).
+      const broken = await offline([
+        'audit',
+        'verify-bundle',
+        tampered,
+        '--log-key',
+        identity.verifierKey,
+        '--workers',
+        '2',
+      ]);
       expect(broken.code).toBe(3);
       expect(broken.stdout).toMatch(
         `BROKEN at line ${index + 2}, position ${target.position}, ${target.streamId} revision ${target.revision}: hash-mismatch`,
@@ -164,7 +173,12 @@ function cliSuite(name: string, open: (dir: string) => Promise<Subject>) {
       const file = join(dir, 'first.ndjson');
       expect((await cli(['audit', 'bundle', '--tree-size', String(first.treeSize), '--out', file])).code).toBe(0);
       const verified = await accord(['audit', 'verify-bundle', file, '--log-key', identity.verifierKey, '--json']);
-      expect(JSON.parse(verified.stdout)).toMatchObject({ intact: true, events: first.treeSize, cosignedBy: [] });
+      expect(JSON.parse(verified.stdout)).toMatchObject({
+        intact: true,
+        events: first.treeSize,
+        cosignedBy: [],
+        workers: 0,
+      });
       expect(await cli(['audit', 'bundle', '--tree-size', '3', '--out', join(dir, 'x')])).toMatchObject({
         code: 2,
         stderr: expect.stringMatching(

@@ -1,5 +1,5 @@
 import { accessSync, constants, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { DEFAULT_WORKERS_HELP } from '@accord/audit';
 import { plural } from '@accord/commitments';
 import type { EventStore } from '@accord/event-store';
 import {
@@ -91,16 +91,15 @@ export function addTreeCommands(audit: Command): void {
     .option(...logKeyOption)
     .option(
       '--workers <n>',
-      'worker threads that hash the events (0: all in this thread)',
+      `worker threads that hash the events (0: all in this thread; ${DEFAULT_WORKERS_HELP}, the bundle's length read from its header)`,
       parseWorkers,
-      Math.min(8, availableParallelism() > 1 ? availableParallelism() : 0),
     )
     .option('--json', 'print the report as JSON')
     .addHelpText(
       'after',
       `\nExit status: 0 intact, ${BROKEN_EXIT_CODE} broken (every broken link is counted, and listed), 2 usage error (not a bundle), 1 failure.`,
     )
-    .action(async (file: string, options: { logKey?: string; workers: number; json?: boolean }) => {
+    .action(async (file: string, options: { logKey?: string; workers?: number; json?: boolean }) => {
       const logKey = checkLogKey(options.logKey);
       try {
         accessSync(file, constants.R_OK);

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import {
   BROKEN_LINKS_LISTED,
+  DEFAULT_WORKERS_HELP,
+  defaultWorkers,
   digestLogRecomputed,
   findHeadPosition,
   InvalidDigestError,
@@ -50,20 +51,22 @@ export function auditCommand(): Command {
     .option('--digest <file>', 'a digest saved earlier ({position, count, digest}): the log must still extend it')
     .option(
       '--workers <n>',
-      'worker threads that recompute hashes, for SQLite files and PostgreSQL (0: all in this thread)',
+      `worker threads that recompute hashes, for SQLite files and PostgreSQL (0: all in this thread; ${DEFAULT_WORKERS_HELP})`,
       parseWorkers,
-      Math.min(8, availableParallelism() > 1 ? availableParallelism() : 0),
     )
     .option('--json', 'print the report as JSON')
     .addHelpText(
       'after',
       `\nExit status: 0 intact, ${BROKEN_LOG_EXIT_CODE} broken (every broken link is counted and the first ${number(BROKEN_LINKS_LISTED)} printed), 2 usage error, 1 failure.`,
     )
-    .action(async (options: { store?: string; digest?: string; workers: number; json?: boolean }) => {
+    .action(async (options: { store?: string; digest?: string; workers?: number; json?: boolean }) => {
       const saved = options.digest === undefined ? undefined : readDigestFile(options.digest);
       const url = options.store ?? process.env.ACCORD_STORE ?? DEFAULT_STORE_URL;
       await withStore(url, async (store) => {
-        const bar = process.stderr.isTTY ? progressBar('verify', await findHeadPosition(store)) : undefined;
+        const head = await findHeadPosition(store);
+        // Positions are dense where workers can run, so the head is the log's length (decision 0036).
+        const workers = options.workers ?? defaultWorkers(head);
+        const bar = process.stderr.isTTY ? progressBar('verify', head) : undefined;
         const verifyOptions = {
           digest: saved,
           onProgress: bar ? ({ position }: { position: number }) => bar.update(position) : undefined,
@@ -72,8 +75,8 @@ export function auditCommand(): Command {
         try {
           // Worker threads need a store each can open and whose positions are dense enough to cut into ranges.
           report =
-            options.workers > 0 && inWorkers(url)
-              ? await verifyLogInWorkers(url, { ...verifyOptions, workers: options.workers })
+            workers > 0 && inWorkers(url)
+              ? await verifyLogInWorkers(url, { ...verifyOptions, workers })
               : await verifyLog(store, verifyOptions);
         } finally {
           bar?.stop();

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import {
+  defaultWorkers,
   findHeadPosition,
   verifyLog,
   verifyLogInWorkers,
@@ -263,9 +263,6 @@ async function withStore(url: string, work: (store: EventStore) => Promise<void>
   }
 }
 
-/** Below this many positions, starting worker threads costs more than it saves. */
-const WORKERS_FROM = 100_000;
-
 /** `accord audit verify`'s checks, in worker threads for a long log where the store allows (see audit.command.ts). */
 export async function verifyStore(
   url: string,
@@ -277,11 +274,10 @@ export async function verifyStore(
   const bar = progressBar(label, head);
   const options = { digest, onProgress: ({ position }: { position: number }) => bar.update(position) };
   const location = parseStoreUrl(url);
-  const workers = Math.min(8, availableParallelism());
+  // The one default of `accord audit verify` (decision 0036): in this thread unless the log is long enough.
+  const workers = defaultWorkers(head);
   const inWorkers =
-    workers > 1 &&
-    head >= WORKERS_FROM &&
-    ((location.kind === 'sqlite' && location.filename !== ':memory:') || location.kind === 'postgres');
+    workers > 0 && ((location.kind === 'sqlite' && location.filename !== ':memory:') || location.kind === 'postgres');
   try {
     return inWorkers ? await verifyLogInWorkers(url, { ...options, workers }) : await verifyLog(store, options);
   } finally {

@@ -11,3 +11,4 @@ export * from './event-time';
 export * from './export-format';
 export * from './cloudevents-format';
 export * from './thread-pool';
+export * from './default-workers';

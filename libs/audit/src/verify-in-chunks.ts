@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { threadPool } from './thread-pool';
+import { MAX_DEFAULT_WORKERS } from './default-workers';
 import type { EventStore } from '@accord/event-store';
 import { RunningDigest } from './log-digest';
 import { verifyChunk, type ChunkRange, type ChunkResult } from './verify-chunk';
@@ -150,7 +151,10 @@ export function inThisThread(store: EventStore, pageSize?: number): ChunkRunner 
 }
 
 export interface WorkerPoolOptions {
-  /** Worker threads; defaults to the machine's parallelism, at most 8. */
+  /**
+   * Worker threads; defaults to the machine's parallelism, at most 8 (a pool asked for by
+   * name: the CLI picks by the log's length with defaultWorkers).
+   */
   readonly workers?: number;
   /** The compiled worker (verify-worker.js beside this file by default). */
   readonly script?: string;
@@ -161,7 +165,7 @@ export interface WorkerPoolOptions {
  * `storeUrl` (opened by @accord/store-factory, as the CLI opens it).
  */
 export function workerPool(storeUrl: string, options: WorkerPoolOptions = {}): ChunkRunner {
-  const size = Math.max(1, options.workers ?? Math.min(8, availableParallelism()));
+  const size = Math.max(1, options.workers ?? Math.min(MAX_DEFAULT_WORKERS, availableParallelism()));
   const script = options.script ?? join(__dirname, 'verify-worker.js');
   // A young generation big enough for a page of parsed events keeps them from being promoted.
   const pool = threadPool<{ result?: ChunkResult; error?: string }>(script, size, {

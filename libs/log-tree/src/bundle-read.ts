@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { threadPool } from '@accord/audit';
+import { defaultWorkers, threadPool } from '@accord/audit';
 import { verifyBundleChunk, type ChunkOutcome } from './bundle-chunk';
 
 /** One chunk of a block: `chunkLines` lines (fewer for the last), bounds relative to the block. */
@@ -124,9 +123,13 @@ export function inThisThread(): BlockRunner {
 /** The compiled worker beside this file: absent when running from the TypeScript sources (tests). */
 export const BUNDLE_WORKER = join(__dirname, 'bundle-worker.js');
 
-/** Worker threads by default where the compiled worker is (the CLI), at most 8. */
-export function defaultBundleWorkers(script = BUNDLE_WORKER): number {
-  return existsSync(script) ? Math.min(8, availableParallelism()) : 0;
+/**
+ * Worker threads by default for a bundle of `events` events (its header's tree size): where the
+ * compiled worker is (the CLI), the one default of `accord audit verify` (defaultWorkers,
+ * decision 0036); in this thread otherwise.
+ */
+export function defaultBundleWorkers(events: number, script = BUNDLE_WORKER): number {
+  return existsSync(script) ? defaultWorkers(events) : 0;
 }
 
 export function workerThreads(count: number, script = BUNDLE_WORKER): BlockRunner {

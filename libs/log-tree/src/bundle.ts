@@ -195,7 +195,7 @@ export interface VerifyBundleOptions {
    * checked with the key the bundle carries, which proves only that the bundle agrees with itself.
    */
   readonly logKey?: string;
-  /** Worker threads (0: all in this thread); by default one per core, at most 8, where the compiled worker is. */
+  /** Worker threads (0: all in this thread); by default defaultBundleWorkers for the header's tree size. */
   readonly workers?: number;
   /** The compiled worker (bundle-worker.js beside this file by default). */
   readonly script?: string;
@@ -302,7 +302,7 @@ export async function verifyBundle(file: string, options: VerifyBundleOptions = 
     const checkpoint = signature.checkpoint;
 
     const script = options.script ?? BUNDLE_WORKER;
-    const workers = options.workers ?? defaultBundleWorkers(script);
+    const workers = options.workers ?? defaultBundleWorkers(header.treeSize, script);
     runner = workers > 0 ? workerThreads(workers, script) : inThisThread();
 
     const tails = new Map<string, { revision: number; hash: string; stored: string | null }>();
