@@ -56,6 +56,7 @@ const suites = [
   'test/tracing.e2e-spec.ts',
   'test/webhooks.e2e-spec.ts',
   'test/webhooks-crash.e2e-spec.ts',
+  'test/time-travel.e2e-spec.ts',
 ];
 const jest = require.resolve('jest/bin/jest', { paths: [path.join(__dirname, '..')] });
 const run = spawnSync(process.execPath, [jest, ...suites, ...process.argv.slice(2)], {

@@ -5,6 +5,7 @@
  */
 import { dropSchemas } from '../peer';
 import { runTask } from '../support/processes';
+import { timeTravelReads } from './time-travel';
 import { addCommands, addGrowth, commandLoad, growthRuns, loadLongCommitment } from './commands';
 import { PG_URL, SCENARIO, size, type BenchContext } from './context';
 import { addRebuild, rebuild, verify, type LargeLog } from './large-log';
@@ -34,9 +35,10 @@ export async function postgresScenarios(
     const rebuilt = await step('postgres rebuild', () => rebuild(pgLarge));
     if (rebuilt) addRebuild(bench, 'postgres', rebuilt);
     const loaded = await step(`postgres commands, ${size(config.large)} events`, () =>
-      commandLoad(bench, 'postgres', pgLarge, large.meta, (api, keys) =>
-        loadLongCommitment(bench, 'postgres', api, keys, large.meta.longCommitmentId!),
-      ),
+      commandLoad(bench, 'postgres', pgLarge, large.meta, async (api, keys) => {
+        await loadLongCommitment(bench, 'postgres', api, keys, large.meta.longCommitmentId!);
+        await timeTravelReads(bench, 'postgres', api, keys, large.meta.longCommitmentId!, large.meta.events);
+      }),
     );
     if (loaded) {
       addCommands(bench, 'postgres', SCENARIO.growth, `${size(config.large)} events`, loaded);

@@ -7,6 +7,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventLoopFigures } from '../event-loop.bench';
 import { copyToDisk } from '../support/copy-to-disk';
+import { timeTravelReads } from './time-travel';
 import { addCommands, addGrowth, commandLoad, growthRuns, loadLongCommitment } from './commands';
 import { ADMIN_KEY, SCENARIO, size, type BenchContext } from './context';
 import { addRebuild, largeSqliteLog, rebuild, verify, type LargeLog } from './large-log';
@@ -27,9 +28,10 @@ export async function sqliteScenarios(bench: BenchContext, ceiling: number | und
     const sqliteLarge = join(dir, 'large.db');
     copyToDisk(large.file, sqliteLarge);
     const loaded = await step(`sqlite commands, ${size(config.large)} events`, () =>
-      commandLoad(bench, 'sqlite', `sqlite:${sqliteLarge}`, large.meta, (api, keys) =>
-        loadLongCommitment(bench, 'sqlite', api, keys, large.meta.longCommitmentId!),
-      ),
+      commandLoad(bench, 'sqlite', `sqlite:${sqliteLarge}`, large.meta, async (api, keys) => {
+        await loadLongCommitment(bench, 'sqlite', api, keys, large.meta.longCommitmentId!);
+        await timeTravelReads(bench, 'sqlite', api, keys, large.meta.longCommitmentId!, large.meta.events);
+      }),
     );
     if (loaded) {
       addCommands(bench, 'sqlite', SCENARIO.growth, `${size(config.large)} events`, loaded);

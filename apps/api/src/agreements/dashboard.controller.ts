@@ -19,9 +19,10 @@ export class DashboardController {
   @ApiOperation({
     summary: 'Counts by status, domain and party; the overdue list; items awaiting each party (?asOf: replayed)',
     description:
-      "From the commitments and sessions read models; with `?asOf=<instant>` the agreement's streams are " +
-      'replayed from the log up to the first event that occurred after that instant, and the answer carries ' +
-      '`asOf` (`after` does not apply then).',
+      "From the commitments and sessions read models; with `?asOf=<instant>` the agreement's streams as " +
+      'they stood at the first event of the log that occurred after that instant (from the time-travel read ' +
+      'model, which keeps their states by position, or replayed from the log while it catches up), and the ' +
+      'answer carries `asOf` (`after` does not apply then).',
   })
   @ApiRead({
     type: DashboardDto,

@@ -13,6 +13,7 @@ import { uuid } from '../http/uuid';
 import { StreamEventsQueryDto, CommitmentStateQueryDto } from './audit.dto';
 import { commitmentAt, type CommitmentStateView } from './commitment-at';
 import { DigestService } from './digest.service';
+import { TimeTravel } from './time-travel';
 import { IntegrityMonitor } from './integrity-monitor';
 import { auditedPage, AuditedCommitmentEventPageDto, type AuditedEvent } from './stream-events';
 
@@ -46,6 +47,7 @@ export class AuditController {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly digests: DigestService,
     private readonly integrity: IntegrityMonitor,
+    private readonly timeTravel: TimeTravel,
   ) {}
 
   @Get('audit/digest')
@@ -65,24 +67,29 @@ export class AuditController {
   @ApiOperation({
     summary: 'A commitment as it stood at ?revision=N or ?asOf=<instant>, replayed from its stream (auditor)',
     description:
-      'Folds the stream from the log, not the read model, up to and including `revision`, or up to the first ' +
+      'Folds the stream from the log, not the commitments read model (starting from the nearest snapshot the ' +
+      'time-travel read model keeps every 100 revisions, then the later events as stored), up to and including ' +
+      '`revision`, or up to the first ' +
       'event that occurred after `asOf`; without either, to its last event. The answer is the commitment view ' +
       'GET /commitments/{id} served right after that revision, with `asOfRevision`. `revision` and `asOf` ' +
       'together are 400; an `asOf` on a day that does not exist (2027-02-30) is 400. 404 when the commitment ' +
       'does not exist, has no such revision (with `lastRevision`), or did not exist yet at `asOf`.',
   })
   @ApiRead({ type: CommitmentStateViewDto, description: 'The commitment as it stood then', notFound: true })
-  state(@Param('id', uuid) id: string, @Query() query: CommitmentStateQueryDto): Promise<CommitmentStateView> {
+  async state(@Param('id', uuid) id: string, @Query() query: CommitmentStateQueryDto): Promise<CommitmentStateView> {
     if (query.revision !== undefined && query.asOf !== undefined) {
       throw new ProblemException(400, 'VALIDATION_FAILED', 'Give revision or asOf, not both', {
         errors: [{ field: 'asOf', messages: ['revision and asOf cannot be combined'] }],
       });
     }
-    if (query.revision !== undefined) return commitmentAt(this.store, id, { revision: query.revision });
-    if (query.asOf !== undefined) {
-      return commitmentAt(this.store, id, { asOf: query.asOf, asOfMs: parseInstant(query.asOf)! });
-    }
-    return commitmentAt(this.store, id, undefined);
+    const cutoff =
+      query.revision !== undefined
+        ? { revision: query.revision }
+        : query.asOf !== undefined
+          ? { asOf: query.asOf, asOfMs: parseInstant(query.asOf)! }
+          : undefined;
+    // From the nearest snapshot of the time-travel read model, when it has one (time-travel.ts).
+    return commitmentAt(this.store, id, cutoff, await this.timeTravel.commitmentStart(id, cutoff));
   }
 
   @Get('commitments/:id/events')

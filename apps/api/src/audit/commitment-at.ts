@@ -6,7 +6,7 @@ import {
   type Commitment,
   type CommitmentEvent,
 } from '@accord/commitments';
-import { recordedAs, type EventStore, type RecordedEvent } from '@accord/event-store';
+import { recordedAs, type EventStore } from '@accord/event-store';
 import {
   evolveCommitmentRecord,
   initialCommitmentRecord,
@@ -17,6 +17,7 @@ import {
 } from '@accord/read-models';
 import { ProblemException } from '../http/problem';
 import { inSlices, SLICE_PAGE } from './slices';
+import type { StartingPoint } from './time-travel';
 
 export interface CommitmentStateView extends CommitmentView {
   /** The last revision folded: the state is the one the commitment had right after it. */
@@ -32,16 +33,27 @@ export type Cutoff = { readonly revision: number } | { readonly asOf: string; re
  * review), then mapped as the commitments read model maps a row (commitments.projection.ts:
  * createdAt is the first event's time, updatedAt the last's).
  * A long stream is read in slices (slices.ts), so other requests are answered meanwhile.
+ * With `start`, a snapshot of the time-travel read model (time-travel.ts), the fold starts
+ * after the snapshot's revision with its state: the same answer, from fewer events.
  */
-export async function commitmentAt(store: EventStore, id: string, cutoff: Cutoff): Promise<CommitmentStateView> {
+export async function commitmentAt(
+  store: EventStore,
+  id: string,
+  cutoff: Cutoff,
+  start?: StartingPoint,
+): Promise<CommitmentStateView> {
   const streamId = commitmentStreamId(id);
-  let state: Commitment = initialCommitmentState;
-  let record: CommitmentRecord = initialCommitmentRecord;
-  let createdAt = '';
-  let last: RecordedEvent | undefined;
-  let seen = false;
-  let lastRevision = -1;
-  reading: for await (const page of inSlices(readStreamPages(store, streamId, { pageSize: SLICE_PAGE }))) {
+  let state: Commitment = start?.snapshot.state ?? initialCommitmentState;
+  let record: CommitmentRecord = start?.snapshot.record ?? initialCommitmentRecord;
+  let createdAt = start?.snapshot.createdAt ?? '';
+  let updatedAt = start?.snapshot.updatedAt ?? '';
+  let last: { revision: number; position: number } | undefined = start;
+  let seen = start !== undefined;
+  let lastRevision = start?.revision ?? -1;
+  const fromRevision = start ? start.revision + 1 : 0;
+  reading: for await (const page of inSlices(
+    readStreamPages(store, streamId, { fromRevision, pageSize: SLICE_PAGE }),
+  )) {
     seen = true;
     for (const event of page) {
       lastRevision = event.revision;
@@ -53,6 +65,7 @@ export async function commitmentAt(store: EventStore, id: string, cutoff: Cutoff
       state = next;
       record = evolveCommitmentRecord(record, event);
       last = event;
+      updatedAt = eventTime(event);
     }
   }
   if (!seen) throw new ProblemException(404, 'NOT_FOUND', `commitment ${id} does not exist`);
@@ -89,7 +102,7 @@ export async function commitmentAt(store: EventStore, id: string, cutoff: Cutoff
     revision: last.revision,
     position: last.position,
     created_at: createdAt,
-    updated_at: eventTime(last),
+    updated_at: updatedAt,
     state: '',
   };
   return { ...toCommitmentView(row), asOfRevision: last.revision };
