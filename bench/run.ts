@@ -11,7 +11,12 @@
  *  5. audit verify of the 1M-event log;
  *  6. the same append, read and rebuild workloads on emmett's SQLite and PostgreSQL stores;
  *  7. the limits: fsync, raw better-sqlite3 and pg, and the framework's ceiling.
- *  8. the event loop while heavy reads and hostile bodies run (bench/event-loop.bench.ts).
+ *  8. the event loop while heavy reads and hostile bodies run (bench/event-loop.bench.ts);
+ *     the transparency log's cost (scenarios/log-tree.ts);
+ *  9. what metrics cost the command path (metrics-overhead.bench.ts);
+ * 10. webhook delivery while commands flow (webhooks.bench.ts);
+ * 11. two API instances on one PostgreSQL database beside one, and
+ * 12. the workers in a process of their own, on both stores (scale-out.bench.ts).
  *
  * The 1M-event SQLite log (with its read models) is generated once through the real
  * deciders and kept in $ACCORD_BENCH_CACHE (default <tmp>/accord-bench-cache); each run
@@ -39,6 +44,7 @@ import { sqliteScenarios } from './scenarios/sqlite';
 import { logTreeCost } from './scenarios/log-tree';
 import { webhooksScenario } from './webhooks.bench';
 import { metricsOverhead } from './metrics-overhead.bench';
+import { scaleOutScenario } from './scale-out.bench';
 
 const QUICK = process.argv.includes('--quick');
 const SKIP_PG = process.argv.includes('--no-postgres');
@@ -106,6 +112,8 @@ async function main(): Promise<void> {
       await metricsOverhead(bench);
       // 10. Webhook delivery while commands flow (webhooks.bench.ts).
       await webhooksScenario(bench);
+      // 11, 12. More than one API process on one store (scale-out.bench.ts).
+      await scaleOutScenario(bench);
       // 6, and the rest of 7 from its figures.
       await peerScenario(bench, limits);
     }
