@@ -48,10 +48,10 @@ export interface SqliteEventStoreOptions {
    */
   readonly checkpointEveryMs?: number;
   /**
-   * With `checkpointEveryMs`: past this size (bytes) the checkpoint thread truncates the WAL
-   * as soon as no reader holds an old snapshot (decision 0037); 0 never does. Default 16 MiB.
-   * If the thread fails, the store's own commits keep the file near this size instead
-   * (`journal_size_limit`).
+   * With `checkpointEveryMs`: past this size (bytes) the checkpoint thread starts the WAL over
+   * as soon as no reader holds an old snapshot (decision 0037), and the store's commit that
+   * then writes the WAL from its start cuts the file back to this size (`journal_size_limit`);
+   * 0 does neither. Default 16 MiB.
    */
   readonly walLimitBytes?: number;
 }
@@ -88,6 +88,12 @@ const MIGRATIONS: readonly string[] = [
    )`,
 ];
 
+/**
+ * The longest commits are put off for the checkpoint thread's RESTART (decision 0037),
+ * should the thread be stuck: past it the store commits and the checkpoint waits for the lock.
+ */
+const MAX_HOLD_MS = 100;
+
 const COLUMNS = 'position, stream_id, revision, id, type, schema_version, data, metadata, recorded_at';
 type Row = [number, string, number, string, string, number, string, string, string];
 
@@ -123,6 +129,8 @@ export class SqliteEventStore implements EventStore {
   private lockedTries = 0;
   private queue: PendingAppend[] = [];
   private flushScheduled = false;
+  /** When commits were first put off for the checkpoint thread's RESTART (0: they are not). */
+  private heldSince = 0;
   private closed = false;
   private closing: Promise<void> | undefined;
   /** Highest position known to be committed, by this instance or (after a poll) any other. */
@@ -209,15 +217,15 @@ export class SqliteEventStore implements EventStore {
       if (!inMemory && options.checkpointEveryMs && options.checkpointEveryMs > 0) {
         db.pragma('wal_autocheckpoint = 0');
         const limitBytes = Math.max(0, Math.floor(options.walLimitBytes ?? DEFAULT_WAL_LIMIT_BYTES));
+        // The commit that writes the WAL from its start again cuts the file back to the limit
+        // (an ftruncate; it waits for nobody).
+        if (limitBytes > 0) db.pragma(`journal_size_limit = ${limitBytes}`);
         store.checkpointer = new WalCheckpointer(
           filename,
           options.checkpointEveryMs,
           () => {
-            // Never let the WAL grow without bound: checkpoint in the commits again, and let
-            // the commit that starts the WAL over cut the file back to the limit.
-            if (!db.open) return;
-            db.pragma('wal_autocheckpoint = 1000');
-            if (limitBytes > 0) db.pragma(`journal_size_limit = ${limitBytes}`);
+            // Never let the WAL grow without bound: checkpoint in the commits again.
+            if (db.open) db.pragma('wal_autocheckpoint = 1000');
           },
           { limitBytes },
         );
@@ -366,6 +374,18 @@ export class SqliteEventStore implements EventStore {
     this.flushScheduled = false;
     const group = this.queue;
     if (group.length === 0) return;
+    if (
+      this.checkpointer?.restarting &&
+      !this.closed &&
+      (this.heldSince === 0 || Date.now() - this.heldSince < MAX_HOLD_MS)
+    ) {
+      // The checkpoint thread is starting the WAL over (decision 0037): commit once it is done.
+      if (this.heldSince === 0) this.heldSince = Date.now();
+      this.flushScheduled = true;
+      setTimeout(() => this.flush(), 1);
+      return;
+    }
+    this.heldSince = 0;
     this.queue = [];
     const outcomes: Outcome[] = new Array(group.length);
     try {

@@ -1,21 +1,21 @@
 import { Worker } from 'node:worker_threads';
 
-/** The WAL size past which the thread truncates the WAL once readers allow (decision 0037). */
+/** The WAL size past which the thread starts the WAL over once readers allow (decision 0037). */
 export const DEFAULT_WAL_LIMIT_BYTES = 16 * 1024 * 1024;
 
 /**
- * How long a truncating checkpoint waits for the write lock and then for readers before it
+ * How long a RESTART checkpoint waits for the write lock and then for readers before it
  * gives up. Waiting for the lock holds nobody up; waiting for readers holds off the other
  * connections' commits (they retry on timers), which is why it is tried only once the copy
  * has caught up (no reader is left on an old snapshot).
  */
-export const TRUNCATE_WAIT_MS = 50;
+export const RESTART_WAIT_MS = 50;
 
 /**
- * WAL frames still to copy after the PASSIVE checkpoint below which the TRUNCATE is tried: more
- * means a reader holds an old snapshot, which the TRUNCATE would wait for, holding writers off.
+ * WAL frames still to copy after the PASSIVE checkpoint below which the RESTART is tried: more
+ * means a reader holds an old snapshot, which the RESTART would wait for, holding writers off.
  */
-export const TRUNCATE_MAX_BACKLOG_FRAMES = 1000;
+export const RESTART_MAX_BACKLOG_FRAMES = 1000;
 
 // Plain JavaScript run with `eval`, so that it runs the same from dist/ and from the
 // TypeScript sources under Jest (a worker has no TypeScript loader).
@@ -35,7 +35,7 @@ const walBytes = () => {
   }
 };
 let checkpoints = 0;
-let truncations = 0;
+let restarts = 0;
 let refusals = 0;
 const checkpoint = () => {
   try {
@@ -46,8 +46,10 @@ const checkpoint = () => {
     // A PASSIVE checkpoint never shrinks the file, and under a steady load the WAL rarely
     // starts over (a commit lands during every checkpoint, or a reader still uses the WAL).
     // Past the limit, once the copy has caught up (no reader holds an old snapshot): copy the
-    // frames written meanwhile, then TRUNCATE, which waits at most TRUNCATE_WAIT_MS for the
+    // frames written meanwhile, then RESTART, which waits at most RESTART_WAIT_MS for the
     // write lock and the readers, and otherwise leaves the WAL as it is for the next turn.
+    // The next commit then writes from the start of the file, and the store's commit cuts the
+    // file back to the limit (journal_size_limit on its connection).
     if (
       workerData.limitBytes > 0 &&
       result.busy === 0 &&
@@ -55,16 +57,20 @@ const checkpoint = () => {
       walBytes() > workerData.limitBytes
     ) {
       [result] = db.pragma('wal_checkpoint(PASSIVE)');
-      db.pragma('busy_timeout = ' + workerData.truncateWaitMs);
+      db.pragma('busy_timeout = ' + workerData.restartWaitMs);
+      // The store of this process holds its commits meanwhile (see restarting), or its group
+      // commit, back to back under load, would rarely leave the write lock free.
+      Atomics.store(workerData.gate, 0, 1);
       try {
-        [result] = db.pragma('wal_checkpoint(TRUNCATE)');
+        [result] = db.pragma('wal_checkpoint(RESTART)');
       } finally {
+        Atomics.store(workerData.gate, 0, 0);
         db.pragma('busy_timeout = ' + BUSY_MS);
       }
-      if (result.busy === 0) truncations++;
+      if (result.busy === 0) restarts++;
       else refusals++;
     }
-    parentPort.postMessage({ checkpoints, walFrames, copied, truncations, refusals, walBytes: walBytes() });
+    parentPort.postMessage({ checkpoints, walFrames, copied, restarts, refusals, walBytes: walBytes() });
   } catch (error) {
     parentPort.postMessage({ error: error instanceof Error ? error.message : String(error) });
   }
@@ -84,9 +90,9 @@ export interface WalCheckpointerStats {
   /** Frames in the WAL at the last one, and how many of them it had copied into the database. */
   readonly walFrames: number;
   readonly copied: number;
-  /** Times the thread truncated the WAL because it had grown past the limit. */
-  readonly truncations: number;
-  /** Truncations given up because the write lock or a reader did not come free in time (tried again later). */
+  /** Times the thread started the WAL over because the file had grown past the limit. */
+  readonly restarts: number;
+  /** Restarts given up because the write lock or a reader did not come free in time (tried again later). */
   readonly refusals: number;
   /** The size of the `-wal` file after the last checkpoint. */
   readonly walBytes: number;
@@ -94,7 +100,7 @@ export interface WalCheckpointerStats {
 
 export interface WalCheckpointerOptions {
   /**
-   * Past this size (bytes) the thread truncates the WAL when readers allow (decision 0037);
+   * Past this size (bytes) the thread starts the WAL over when readers allow (decision 0037);
    * 0 never does. Default 16 MiB.
    */
   readonly limitBytes?: number;
@@ -110,17 +116,19 @@ export interface WalCheckpointerOptions {
  * automatic checkpoint back on), so the WAL never grows without bound.
  *
  * A PASSIVE checkpoint never makes the `-wal` file smaller. Once the file is past
- * `limitBytes` and the copy has caught up, the thread truncates it (decision 0037): a
- * TRUNCATE checkpoint that waits at most TRUNCATE_WAIT_MS for the write lock and for readers,
+ * `limitBytes` and the copy has caught up, the thread starts it over (decision 0037): a
+ * RESTART checkpoint that waits at most RESTART_WAIT_MS for the write lock and for readers,
  * on this thread; the other connections' commits meanwhile wait on their own timers.
  */
 export class WalCheckpointer {
   private readonly worker: Worker;
+  /** 1 while the thread runs a RESTART checkpoint. */
+  private readonly gate = new Int32Array(new SharedArrayBuffer(4));
   private last: WalCheckpointerStats = {
     checkpoints: 0,
     walFrames: 0,
     copied: 0,
-    truncations: 0,
+    restarts: 0,
     refusals: 0,
     walBytes: 0,
   };
@@ -141,8 +149,9 @@ export class WalCheckpointer {
         intervalMs,
         driver: require.resolve('better-sqlite3'),
         limitBytes: Math.max(0, Math.floor(options.limitBytes ?? DEFAULT_WAL_LIMIT_BYTES)),
-        truncateWaitMs: TRUNCATE_WAIT_MS,
-        maxBacklogFrames: TRUNCATE_MAX_BACKLOG_FRAMES,
+        restartWaitMs: RESTART_WAIT_MS,
+        maxBacklogFrames: RESTART_MAX_BACKLOG_FRAMES,
+        gate: this.gate,
       },
     });
     this.worker.unref();
@@ -169,6 +178,15 @@ export class WalCheckpointer {
 
   get stats(): WalCheckpointerStats {
     return this.last;
+  }
+
+  /**
+   * True while the thread runs a RESTART checkpoint (a few milliseconds, once the WAL has
+   * passed the limit): the store puts its commits off meanwhile, on a timer, so that the
+   * checkpoint gets the write lock.
+   */
+  get restarting(): boolean {
+    return Atomics.load(this.gate, 0) === 1;
   }
 
   /** Runs a checkpoint now and resolves once it has reported. */
