@@ -4,6 +4,7 @@
  *
  *     node dist/bench/tasks.js prepare <store-url> <events> <long-stream> <commitments> [read-models]
  *     node dist/bench/tasks.js rebuild <store-url>
+ *     node dist/bench/tasks.js read <store-url> [page]
  *     node dist/bench/tasks.js verify <store-url> <workers>
  *     node dist/bench/tasks.js bundle <store-url> <dir> <workers>
  *     node dist/bench/tasks.js tree-proofs <store-url> <proofs>
@@ -11,6 +12,7 @@
  *     node dist/bench/tasks.js peer <dir> <postgres-url or ''> <events> <append-ms>
  */
 import { availableParallelism } from 'node:os';
+import Database from 'better-sqlite3';
 import { verifyLog, verifyLogInWorkers, type VerifyReport } from '@accord/audit';
 import type { EventStore, RecordedEvent } from '@accord/event-store';
 import { allProjections } from '@accord/read-models';
@@ -41,6 +43,7 @@ async function rebuildAll(url: string, store: EventStore) {
   try {
     const runner = new ProjectionRunner(store, state.db, allProjections, {
       onError: (name, error) => say(`projection ${name} failed: ${String(error)}`),
+      backgroundWriter: false, // as the CLI's
     });
     const started = performance.now();
     await runner.rebuild(allProjections.map((p) => p.name));
@@ -59,6 +62,46 @@ async function countEvents(store: EventStore): Promise<number> {
     if (page.length === 0) return count;
     count += page.length;
     after = page[page.length - 1].position;
+  }
+}
+
+/**
+ * The raw read of the same log the rebuild replays: every event, page by page (the
+ * rebuild's page size), through the store's own readAll, with no projection. On SQLite
+ * also the floor under it: a bare SELECT of the columns and JSON.parse of data and metadata.
+ */
+async function rawRead(url: string, store: EventStore, pageSize: number) {
+  let events = 0;
+  const started = performance.now();
+  for (let after = 0; ;) {
+    const page: RecordedEvent[] = await store.readAll({ after, maxCount: pageSize });
+    if (page.length === 0) break;
+    events += page.length;
+    after = page[page.length - 1].position;
+  }
+  const ms = performance.now() - started;
+  if (!url.startsWith('sqlite:')) return { events, ms: Math.round(ms) };
+  const db = new Database(url.slice('sqlite:'.length), { readonly: true });
+  try {
+    const select = db
+      .prepare<[number, number], [number, string, string]>(
+        'SELECT position, data, metadata FROM events WHERE position > ? ORDER BY position LIMIT ?',
+      )
+      .raw();
+    let bare = 0;
+    let parsed = 0;
+    const bareStarted = performance.now();
+    for (let after = 0; ;) {
+      const rows = select.all(after, pageSize);
+      if (rows.length === 0) break;
+      for (const row of rows) if (JSON.parse(row[1]) !== null && JSON.parse(row[2]) !== null) parsed++;
+      bare += rows.length;
+      after = rows[rows.length - 1][0];
+    }
+    if (parsed !== bare) throw new Error(`the bare read parsed ${parsed} of ${bare} rows`);
+    return { events, ms: Math.round(ms), bare: { events: bare, ms: Math.round(performance.now() - bareStarted) } };
+  } finally {
+    db.close();
   }
 }
 
@@ -113,6 +156,9 @@ async function main(): Promise<void> {
         events: await countEvents(store),
         ...(await rebuildAll(url, store)),
       }));
+      break;
+    case 'read':
+      result = await withStore(url, (store) => rawRead(url, store, Number(rest[0] ?? 20_000)));
       break;
     case 'verify': {
       const workers = Number(rest[0] ?? Math.min(8, availableParallelism()));

@@ -155,6 +155,8 @@ async function withRunner(
   try {
     const runner = new ProjectionRunner(store, state.db, allProjections, {
       onError: (name, error) => process.stderr.write(`projection ${name} failed: ${String(error)}\n`),
+      // No request waits on this process: its build writer keeps the process's priority.
+      backgroundWriter: false,
     });
     await work(runner, await headPosition(store));
   } finally {

@@ -27,6 +27,9 @@ export function rangeOfHead(row: Row | undefined): CompactRange {
   return CompactRange.decode(fromHex(hex));
 }
 
+/** The range each batch's rows (a `Rows` lives for one batch) copied from its first head row. */
+const ownCopies = new WeakMap<object, CompactRange>();
+
 /**
  * The Merkle tree over the global log (decision 0027), grown as the log commits: leaf i is
  * the i-th event in position order, hashed as RFC 9162 over its canonical text. Each event
@@ -67,8 +70,10 @@ export const logTreeProjection: Projection = {
   reads: () => [['tree_head', 'head']],
   apply(event: RecordedEvent, rows) {
     const head = rows.get('tree_head', 'head');
-    // A copy: the batch may fail and be retried from the rows as they were.
-    const range = rangeOfHead(head).clone();
+    // A copy, once a batch: the batch may fail and be retried from the rows as they were; the
+    // copy is this batch's own, so its later events append to it in place.
+    let range = rangeOfHead(head);
+    if (ownCopies.get(rows) !== range) ownCopies.set(rows, (range = range.clone()));
     const leaf = range.size;
     const hash = eventLeafHash(event);
     const nodes = range.append(hash);

@@ -49,6 +49,13 @@ export interface RunnerOptions {
    * batch is read and applied (default true). PostgreSQL builds and live batches never do.
    */
   readonly buildOffThread?: boolean;
+  /**
+   * That thread runs at the lowest priority (BACKGROUND_NICE), giving way to the thread that
+   * serves requests (default true). A CLI rebuild sets false: nothing waits on it there, and a
+   * niced writer on a busy host only stalls the reading thread, which waits on each batch it hands
+   * over (decision 0038).
+   */
+  readonly backgroundWriter?: boolean;
   /** The first pause before a failed live projection tries its event again, doubled each time (default 1 s). */
   readonly retryMs?: number;
   /** The longest such pause (default 15 s): how soon a skip recorded by another process is taken. */
@@ -373,7 +380,8 @@ export class ProjectionRunner {
   private offThreadWriter(): (() => SqliteBuildWriter) | undefined {
     const { db } = this;
     if (this.options.buildOffThread === false || !(db instanceof SqliteDb) || db.raw.memory) return undefined;
-    return () => new SqliteBuildWriter(db.raw.name);
+    const background = this.options.backgroundWriter !== false;
+    return () => new SqliteBuildWriter(db.raw.name, { background });
   }
 
   /** A live generation was superseded (another process swapped one in): follow the registry's. */

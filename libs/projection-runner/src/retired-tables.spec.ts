@@ -126,4 +126,22 @@ describe('SqliteBuildWriter: a background thread', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  (linux ? it : it.skip)('keeps the process priority when it is not background work (a CLI rebuild)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'accord-writer-nice-'));
+    const niceOf = (tid: string) =>
+      Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')[16]);
+    const before = new Set(readdirSync('/proc/self/task'));
+    const mainNice = niceOf(String(process.pid));
+    const writer = new SqliteBuildWriter(join(dir, 'read-models.db'), { background: false });
+    try {
+      expect(await writer.drop(undefined, 'DROP TABLE IF EXISTS "nothing_here"', 0)).toBe('dropped');
+      const started = readdirSync('/proc/self/task').filter((tid) => !before.has(tid));
+      expect(started.length).toBeGreaterThan(0);
+      expect(started.map(niceOf).every((nice) => nice === mainNice)).toBe(true);
+    } finally {
+      await writer.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -25,9 +25,12 @@ const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 // Background work: on Linux this thread gives way to the request thread when the CPU is short
 // (a thread's nice value is its own; /proc/thread-self names it). Elsewhere it runs as is.
+// nice null: a writer that runs at the process's own priority (a CLI rebuild: no request to give way to).
 try {
-  const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
-  require('node:os').setPriority(tid, workerData.nice);
+  if (workerData.nice !== null) {
+    const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
+    require('node:os').setPriority(tid, workerData.nice);
+  }
 } catch {}
 const Database = require(workerData.driver);
 const db = new Database(workerData.filename);
@@ -129,13 +132,14 @@ export class SqliteBuildWriter {
   private failed: Error | undefined;
   private readonly exited: Promise<void>;
 
-  constructor(filename: string) {
+  /** `background` false: the thread keeps the process's priority instead of BACKGROUND_NICE. */
+  constructor(filename: string, options: { background?: boolean } = {}) {
     this.worker = new Worker(WORKER, {
       eval: true,
       workerData: {
         filename,
         driver: require.resolve('better-sqlite3'),
-        nice: BACKGROUND_NICE,
+        nice: options.background === false ? null : BACKGROUND_NICE,
         // The checkpoint statements of Checkpoints itself, so the two writers cannot drift apart.
         sql: { getCheckpoint: GET_CHECKPOINT_SQL, setCheckpoint: SET_CHECKPOINT_SQL },
       },

@@ -7,7 +7,7 @@ import {
   type EvaluationOutcome,
 } from '@accord/commitments';
 import { recordedAs, type RecordedEvent } from '@accord/event-store';
-import { jsonColumn, type Projection, type Row, type Tables } from '@accord/projection-runner';
+import { jsonColumn, type Projection, type Row, type Rows, type Tables } from '@accord/projection-runner';
 import { quote, type SqlRunner } from '@accord/sql';
 
 /** A piece of evidence as the proposing party reported it, with a progress report or with the completion. */
@@ -87,8 +87,25 @@ export const initialCommitmentRecord: CommitmentRecord = {
 
 const orNull = <T>(value: T | undefined): T | null => (value === undefined ? null : value);
 
+/** The evidence after more is reported: a new array (the record is a value), unless the caller owns it. */
+type AppendEvidence = (
+  evidence: readonly EvidenceReport[],
+  more: readonly EvidenceReport[],
+) => readonly EvidenceReport[];
+
+const appendCopy: AppendEvidence = (evidence, more) => [...evidence, ...more];
+
 /** The record after `event` (a commitment event; any other leaves it as it is). */
 export function evolveCommitmentRecord(record: CommitmentRecord, recorded: RecordedEvent): CommitmentRecord {
+  return evolveRecordWith(record, recorded, appendCopy);
+}
+
+/**
+ * `evolveCommitmentRecord`, the evidence list made longer by `append`: a copy each time
+ * makes a stream's fold quadratic in its evidence, so the projection appends in place to
+ * the list its batch owns.
+ */
+function evolveRecordWith(record: CommitmentRecord, recorded: RecordedEvent, append: AppendEvidence): CommitmentRecord {
   const event = recordedAs<CommitmentEvent>(recorded);
   const at = occurredAt(recorded);
   const revision = recorded.revision;
@@ -116,14 +133,14 @@ export function evolveCommitmentRecord(record: CommitmentRecord, recorded: Recor
       const evidence = evidenceOf('progress', percent);
       return {
         ...record,
-        evidence: evidence.length > 0 ? [...record.evidence, ...evidence] : record.evidence,
+        evidence: evidence.length > 0 ? append(record.evidence, evidence) : record.evidence,
         lastProgressReport: { percent, narrative, revision, reportedAt: at },
       };
     }
     case 'CommitmentCompleted':
       return {
         ...record,
-        evidence: [...record.evidence, ...evidenceOf('completion', null)],
+        evidence: append(record.evidence, evidenceOf('completion', null)),
         completion: { summary: event.data.summary, revision, completedAt: at },
       };
     case 'CommitmentEvaluated':
@@ -285,6 +302,32 @@ export function commitmentRow(
   };
 }
 
+/** The evidence lists each batch's rows (a `Rows` lives for one batch) copied, and appends to in place. */
+const ownEvidence = new WeakMap<Rows, { owned: WeakSet<readonly EvidenceReport[]>; append: AppendEvidence }>();
+
+/**
+ * Appends to a list this batch copied (only its last row, which holds it, is written); any
+ * other list (from the cache, the database or a batch before) is copied once, as the batch
+ * may fail and be applied again from the rows as they were.
+ */
+function appenderOf(rows: Rows): AppendEvidence {
+  let own = ownEvidence.get(rows);
+  if (!own) {
+    const owned = new WeakSet<readonly EvidenceReport[]>();
+    const append: AppendEvidence = (evidence, more) => {
+      if (owned.has(evidence)) {
+        (evidence as EvidenceReport[]).push(...more);
+        return evidence;
+      }
+      const copy = [...evidence, ...more];
+      owned.add(copy);
+      return copy;
+    };
+    ownEvidence.set(rows, (own = { owned, append }));
+  }
+  return own.append;
+}
+
 /**
  * The current state of every commitment, folded with the domain's own `evolve`, so the
  * read side can never disagree with the decider about what a state is, and its record
@@ -342,7 +385,7 @@ export const commitmentsProjection: Projection = {
     const before = jsonColumn<Commitment>(row, 'state', initialCommitmentState);
     const after = evolveCommitment(before, recordedAs<CommitmentEvent>(event));
     if (after.status === 'none') return;
-    const record = evolveCommitmentRecord(recordOfRow(row), event);
+    const record = evolveRecordWith(recordOfRow(row), event, appenderOf(rows));
     rows.put('commitments', commitmentRow(after, record, event, row ? String(row.created_at) : ''));
   },
 };
