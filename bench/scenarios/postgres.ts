@@ -8,7 +8,8 @@ import { runTask } from '../support/processes';
 import { timeTravelReads } from './time-travel';
 import { addCommands, addGrowth, commandLoad, growthRuns, loadLongCommitment } from './commands';
 import { PG_URL, SCENARIO, size, type BenchContext } from './context';
-import { addRebuild, rebuild, verify, type LargeLog } from './large-log';
+import { addRebuild, rebuild, type LargeLog } from './large-log';
+import { verifyScenario } from './verify';
 import { inclusionProofs } from './audit-bundle';
 
 /** Skipped, and said so in the results, when PostgreSQL does not answer; `large` is the SQLite log to copy. */
@@ -45,7 +46,9 @@ export async function postgresScenarios(
       if (pgBase) addGrowth(bench, 'postgres', pgBase, `${size(config.large)} events`, loaded);
     }
     say('postgres: audit verify');
-    await step('postgres verify', () => verify(bench, 'postgres', pgLarge, large.meta.events));
+    await step('postgres verify', () =>
+      verifyScenario(bench, 'postgres', pgLarge, large.meta.events, rebuilt?.rawRead),
+    );
     await step('postgres inclusion proofs', () => inclusionProofs(bench, 'postgres', pgLarge));
   }
   await dropAll();

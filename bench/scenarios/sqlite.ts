@@ -10,7 +10,8 @@ import { copyToDisk } from '../support/copy-to-disk';
 import { timeTravelReads } from './time-travel';
 import { addCommands, addGrowth, commandLoad, growthRuns, loadLongCommitment } from './commands';
 import { ADMIN_KEY, SCENARIO, size, type BenchContext } from './context';
-import { addRebuild, largeSqliteLog, rebuild, verify, type LargeLog } from './large-log';
+import { addRebuild, largeSqliteLog, rebuild, type LargeLog } from './large-log';
+import { verifyScenario } from './verify';
 import { inclusionProofs, verifyBundle } from './audit-bundle';
 
 /** Resolves with the large log, unless it could not be had: PostgreSQL's scenarios copy it. */
@@ -46,7 +47,9 @@ export async function sqliteScenarios(bench: BenchContext, ceiling: number | und
     const rebuilt = large.rebuilt ?? (await step('sqlite rebuild', () => rebuild(`sqlite:${sqliteLarge}`)));
     if (rebuilt) addRebuild(bench, 'sqlite', rebuilt);
     say('sqlite: audit verify');
-    await step('sqlite verify', () => verify(bench, 'sqlite', `sqlite:${sqliteLarge}`, large.meta.events));
+    await step('sqlite verify', () =>
+      verifyScenario(bench, 'sqlite', `sqlite:${sqliteLarge}`, large.meta.events, rebuilt?.rawRead),
+    );
     say('sqlite: audit verify-bundle and inclusion proofs');
     await step('sqlite verify-bundle', () => verifyBundle(bench, 'sqlite', `sqlite:${sqliteLarge}`));
     await step('sqlite inclusion proofs', () => inclusionProofs(bench, 'sqlite', `sqlite:${sqliteLarge}`));
