@@ -457,7 +457,7 @@ describe('the read side over HTTP', () => {
     const status = await get('/projections', secretariat);
     expect(status.statusCode).toBe(200);
     const names = status.json().items.map((p: { name: string }) => p.name);
-    expect(names).toEqual(['agreements', 'commitments', 'commitment-history', 'sessions', 'log-tree']);
+    expect(names).toEqual(['agreements', 'commitments', 'commitment-history', 'sessions', 'time-travel', 'log-tree']);
     expect(status.json().items[0]).toMatchObject({ version: 1, state: 'live', lag: expect.any(Number) });
     expect(status.json().processManager).toEqual({ checkpoint: expect.any(Number), lag: expect.any(Number) });
     expect(status.json().processManager.checkpoint).toBeGreaterThanOrEqual(head);

@@ -14,7 +14,7 @@ import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
 import { lastPosition, prng, runWorkload, WorkloadStats } from './support/workload';
 
 const MAIN = join(__dirname, '..', 'dist', 'apps', 'api', 'src', 'main.js');
-const PROJECTIONS = ['agreements', 'commitments', 'commitment-history', 'sessions', 'log-tree'];
+const PROJECTIONS = ['agreements', 'commitments', 'commitment-history', 'sessions', 'time-travel', 'log-tree'];
 const SEED = 20261128;
 
 /**

@@ -178,7 +178,15 @@ function followAgreement(id: string, event: RecordedEvent, rows: Rows): void {
   const key = agreementKey(id);
   const row = rows.get(STATE, key);
   if (row) return; // born already: the dashboard needs only that it exists
-  const state = evolveAgreement(initialAgreementState as Agreement, recordedAs<AgreementEvent>(event));
+  let state: Agreement;
+  try {
+    state = evolveAgreement(initialAgreementState as Agreement, recordedAs<AgreementEvent>(event));
+  } catch {
+    // An event on an agreement that was never registered (only one written past the API)
+    // stops the agreements read model for an operator to skip (decision 0012); here it is
+    // simply not a registration, so that it does not stop time travel as well.
+    return;
+  }
   if (state.status === 'none') return;
   rows.put(STATE, { id: key, state: { bornAt: event.position } });
   rows.put('agreement_births', { agreement_id: id, position: event.position });
