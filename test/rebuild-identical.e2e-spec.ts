@@ -5,9 +5,8 @@ import { commitmentIdOf } from '@accord/commitments';
 import { SqliteEventStore } from '@accord/event-store-sqlite';
 import { ProjectionRunner, type RunnerOptions } from '@accord/projection-runner';
 import { quote, SqliteDb } from '@accord/sql';
-import { generateLog, writeCommitmentsInProgress } from '../../../bench/support/log-generator';
-import { evolveCommitmentRecord, initialCommitmentRecord } from './commitments.projection';
-import { allProjections } from './index';
+import { generateLog, writeCommitmentsInProgress } from '../bench/support/log-generator';
+import { allProjections, evolveCommitmentRecord, initialCommitmentRecord } from '@accord/read-models';
 
 /**
  * Every read model rebuilt (one pass, the writer thread, batches of any size) holds the
