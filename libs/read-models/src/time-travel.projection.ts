@@ -30,7 +30,10 @@ import {
  *   model's record) every SNAPSHOT_EVERY revisions, with the latest instant among the
  *   events folded so far, so that `?asOf=` uses a snapshot only when no event folded into
  *   it lies after the instant. GET /commitments/{id}/state starts from the nearest snapshot
- *   and reads the rest of the stream from the store.
+ *   and reads the rest of the stream from the store. The evidence list only grows, and
+ *   grows with the stream: each snapshot keeps the evidence reported since the one before
+ *   (`evidence`), and a read puts the list back together from the snapshots up to its own,
+ *   so that neither the rows nor the state carried from batch to batch grow with it.
  * - `commitment_facts`: what the dashboard shows of a commitment (status, domain, party,
  *   overdue, title, due date), one row per change, by position; `session_snapshots` and
  *   `agreement_births` the same for sessions and agreements.
@@ -41,7 +44,7 @@ import {
  * Nothing here is evidence: audit verify never reads it, and a snapshot is only a place to
  * start folding from (a test checks every revision against a full replay).
  */
-export const SNAPSHOT_EVERY = 100;
+export const SNAPSHOT_EVERY = 25;
 export const LOG_BLOCK = 1024;
 
 /** What a commitment snapshot holds: the fold of its events up to `revision`. */
@@ -65,6 +68,7 @@ export interface CommitmentFacts {
 }
 
 interface CommitmentTravel {
+  /** The fold so far; its record's evidence is only what was reported since the last snapshot. */
   snapshot: CommitmentSnapshot;
   /** The latest instant among the events folded (null when none was a date). */
   maxInstant: number | null;
@@ -149,12 +153,19 @@ function followCommitment(id: string, event: RecordedEvent, rows: Rows): void {
     });
   }
   if ((event.revision + 1) % SNAPSHOT_EVERY === 0) {
+    const { evidence, ...record } = travel.snapshot.record;
     rows.put('commitment_snapshots', {
       commitment_id: id,
       revision: event.revision,
       position: event.position,
       max_instant: travel.maxInstant,
-      snapshot: travel.snapshot,
+      snapshot: { ...travel.snapshot, record: { ...record, evidence: [] } },
+      evidence,
+    });
+    // The next snapshot keeps only what is reported after this one.
+    rows.put(STATE, {
+      id: key,
+      state: { ...travel, snapshot: { ...travel.snapshot, record: { ...record, evidence: [] } } },
     });
   }
 }
@@ -206,6 +217,7 @@ export const timeTravelProjection: Projection = {
         position: 'bigint',
         max_instant: 'bigint',
         snapshot: 'text',
+        evidence: 'text',
       },
     },
     {

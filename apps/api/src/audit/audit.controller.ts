@@ -68,7 +68,7 @@ export class AuditController {
     summary: 'A commitment as it stood at ?revision=N or ?asOf=<instant>, replayed from its stream (auditor)',
     description:
       'Folds the stream from the log, not the commitments read model (starting from the nearest snapshot the ' +
-      'time-travel read model keeps every 100 revisions, then the later events as stored), up to and including ' +
+      'time-travel read model keeps every 25 revisions, then the later events as stored), up to and including ' +
       '`revision`, or up to the first ' +
       'event that occurred after `asOf`; without either, to its last event. The answer is the commitment view ' +
       'GET /commitments/{id} served right after that revision, with `asOfRevision`. `revision` and `asOf` ' +

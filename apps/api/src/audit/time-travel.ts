@@ -1,7 +1,13 @@
 import { eventInstant, findHeadPosition } from '@accord/audit';
 import type { ExistingSession } from '@accord/committee';
 import type { EventStore } from '@accord/event-store';
-import { LOG_BLOCK, timeTravelProjection, type CommitmentFacts, type CommitmentSnapshot } from '@accord/read-models';
+import {
+  LOG_BLOCK,
+  timeTravelProjection,
+  type CommitmentFacts,
+  type CommitmentSnapshot,
+  type EvidenceReport,
+} from '@accord/read-models';
 import type { Tables } from '@accord/projection-runner';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ApiConfig } from '../infrastructure/api-config';
@@ -76,10 +82,19 @@ export class TimeTravel {
               [id],
             );
     if (!row) return undefined;
+    const revision = Number(row.revision);
+    // The evidence list, put back together from each snapshot's share of it.
+    const shares = await this.readModels.db.query<{ evidence: string }>(
+      `SELECT evidence FROM ${table} WHERE commitment_id = ? AND revision <= ? ORDER BY revision`,
+      [id, revision],
+    );
+    const evidence: EvidenceReport[] = [];
+    for (const share of shares) for (const item of JSON.parse(share.evidence) as EvidenceReport[]) evidence.push(item);
+    const snapshot = JSON.parse(row.snapshot) as CommitmentSnapshot;
     return {
-      revision: Number(row.revision),
+      revision,
       position: Number(row.position),
-      snapshot: JSON.parse(row.snapshot) as CommitmentSnapshot,
+      snapshot: { ...snapshot, record: { ...snapshot.record, evidence } },
     };
   }
 
