@@ -94,11 +94,14 @@ export async function commitmentAt(
     due_date: state.dueDate,
     priority: state.priority,
     progress: state.progress,
-    evidence: JSON.stringify(record.evidence),
-    last_progress: JSON.stringify(record.lastProgressReport),
-    completion: JSON.stringify(record.completion),
-    evaluation: JSON.stringify(record.evaluation),
-    review: JSON.stringify(record.review),
+    // The record goes to the view as it is (toCommitmentView's recordOfRow takes a JSON
+    // column's value as put, as the read model does): no round trip through text, which on a
+    // long stream is megabytes of evidence.
+    evidence: record.evidence as unknown as string,
+    last_progress: record.lastProgressReport as unknown as string,
+    completion: record.completion as unknown as string,
+    evaluation: record.evaluation as unknown as string,
+    review: record.review as unknown as string,
     revision: last.revision,
     position: last.position,
     created_at: createdAt,

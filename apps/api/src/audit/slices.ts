@@ -10,7 +10,7 @@
  */
 
 /** Heavy work done in one turn of the event loop, all heavy reads together. */
-export const SLICE_MS = 20;
+export const SLICE_MS = 8;
 
 /** Events a heavy read asks the store for at once: a page is a few milliseconds of work. */
 export const SLICE_PAGE = 500;
