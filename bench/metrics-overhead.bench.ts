@@ -13,11 +13,10 @@
  *
  * In run.ts as one scenario; alone: `node scripts/build.js && node dist/bench/metrics-overhead.bench.js [--quick] [--pairs N]`.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Prepared } from './scenarios/commands';
-import { ADMIN_KEY, benchConfig, benchContext, COMMITMENTS, CONNECTIONS, type BenchContext } from './scenarios/context';
+import { ADMIN_KEY, COMMITMENTS, CONNECTIONS, standaloneBench, type BenchContext } from './scenarios/context';
 import { call } from './support/api-setup';
 import { table, type Figure } from './support/figures';
 import { progressLoad, type LoadResult } from './support/load';
@@ -156,24 +155,11 @@ async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const pairsAt = process.argv.indexOf('--pairs');
   const pairs = pairsAt > 0 ? Number(process.argv[pairsAt + 1]) : 3;
-  const dir = mkdtempSync(join(tmpdir(), 'accord-bench-metrics-'));
-  const figures: Figure[] = [];
-  const began = performance.now();
-  const bench = benchContext({
-    dir,
-    cacheDir: dir,
-    config: benchConfig(quick),
-    quick,
-    httpSetup: false,
-    postgres: undefined,
-    say: (message) =>
-      void process.stderr.write(`[${((performance.now() - began) / 1000).toFixed(0).padStart(4)} s] ${message}\n`),
-    add: (figure) => void figures.push(figure),
-  });
+  const { bench, figures } = standaloneBench('metrics', quick, undefined);
   try {
     await metricsOverhead(bench, pairs);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(bench.dir, { recursive: true, force: true });
   }
   console.log(`\n${CONNECTIONS} connections, ${bench.config.loadSeconds} s a run, ${pairs} pairs\n`);
   console.log(table(figures));

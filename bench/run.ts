@@ -30,12 +30,20 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { format, meets, ordered, shortfall, table, type Figure } from './support/figures';
 import { describeMachine, type Machine } from './support/machine';
 import { DIST } from './support/processes';
 import { dropSchemas } from './peer';
-import { benchConfig, benchContext, COMMITMENTS, CONNECTIONS, GROWTH, LONG_STREAM, PG_URL } from './scenarios/context';
+import {
+  benchConfig,
+  benchContext,
+  COMMITMENTS,
+  CONNECTIONS,
+  GROWTH,
+  LONG_STREAM,
+  PG_URL,
+  postgresVersion,
+} from './scenarios/context';
 import { limitsScenario } from './scenarios/limits';
 import { locksScenario } from './scenarios/locks';
 import { peerScenario } from './scenarios/peer';
@@ -59,19 +67,6 @@ const say = (message: string): void => void process.stderr.write(`[${elapsed().p
 
 const figures: Figure[] = [];
 const add = (figure: Figure): void => void figures.push(figure);
-
-async function postgresVersion(): Promise<string | undefined> {
-  const client = new Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
-    return `PostgreSQL ${rows[0].server_version}`;
-  } catch {
-    return undefined;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'accord-bench-'));

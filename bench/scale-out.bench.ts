@@ -30,20 +30,18 @@
  * In run.ts as one scenario; alone:
  * `node scripts/build.js && node dist/bench/scale-out.bench.js [--quick] [--rounds N] [--no-postgres]`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { cpuSecondsOf } from './metrics-overhead.bench';
 import { dropSchemas } from './peer';
 import type { Prepared } from './scenarios/commands';
 import {
   ADMIN_KEY,
-  benchConfig,
-  benchContext,
   COMMITMENTS,
   CONNECTIONS,
   PG_URL,
+  postgresVersion,
+  standaloneBench,
   type BenchContext,
   type Store,
 } from './scenarios/context';
@@ -292,43 +290,17 @@ export async function scaleOutScenario(bench: BenchContext, rounds = bench.quick
   addFigures(bench, WORKERS_APART_SCENARIO, 'postgres', postgres, ['apart'], [['apart', 'one']], rounds);
 }
 
-async function postgresVersion(): Promise<string | undefined> {
-  const client = new Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
-    return `PostgreSQL ${rows[0].server_version}`;
-  } catch {
-    return undefined;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const roundsAt = process.argv.indexOf('--rounds');
   const postgres = process.argv.includes('--no-postgres') ? undefined : await postgresVersion();
-  const dir = mkdtempSync(join(tmpdir(), 'accord-bench-scale-out-'));
-  const figures: Figure[] = [];
-  const began = performance.now();
-  const bench = benchContext({
-    dir,
-    cacheDir: dir,
-    config: benchConfig(quick),
-    quick,
-    httpSetup: false,
-    postgres,
-    say: (message) =>
-      void process.stderr.write(`[${((performance.now() - began) / 1000).toFixed(0).padStart(4)} s] ${message}\n`),
-    add: (figure) => void figures.push(figure),
-  });
+  const { bench, figures } = standaloneBench('scale-out', quick, postgres);
   const rounds = roundsAt > 0 ? Number(process.argv[roundsAt + 1]) : quick ? 1 : 3;
   try {
     await scaleOutScenario(bench, rounds);
   } finally {
     if (bench.schemas.length > 0) await dropSchemas(PG_URL, bench.schemas);
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(bench.dir, { recursive: true, force: true });
   }
   console.log(
     `\n${CONNECTIONS} connections, ${bench.config.loadSeconds} s a run, ${rounds} rounds; ${postgres ?? 'no PostgreSQL'}\n`,

@@ -4,6 +4,10 @@
  * builds one context and hands it to each scenario in turn.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
 import type { Figure } from '../support/figures';
 
 export const CONNECTIONS = 64;
@@ -101,4 +105,45 @@ export function benchContext(
     }
   };
   return { ...options, pgUrl, schemas, step, skipped };
+}
+
+/** The server's version when PostgreSQL answers at PG_URL (within 3 s); undefined otherwise. */
+export async function postgresVersion(): Promise<string | undefined> {
+  const client = new Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
+    return `PostgreSQL ${rows[0].server_version}`;
+  } catch {
+    return undefined;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * The context of one scenario run alone (`node dist/bench/<name>.bench.js`): a scratch
+ * directory of its own (also its cache), timestamped progress on stderr, and the figures
+ * collected for the table the script prints.
+ */
+export function standaloneBench(
+  name: string,
+  quick: boolean,
+  postgres: string | undefined,
+): { bench: BenchContext; figures: Figure[] } {
+  const dir = mkdtempSync(join(tmpdir(), `accord-bench-${name}-`));
+  const figures: Figure[] = [];
+  const began = performance.now();
+  const bench = benchContext({
+    dir,
+    cacheDir: dir,
+    config: benchConfig(quick),
+    quick,
+    httpSetup: false,
+    postgres,
+    say: (message) =>
+      void process.stderr.write(`[${((performance.now() - began) / 1000).toFixed(0).padStart(4)} s] ${message}\n`),
+    add: (figure) => void figures.push(figure),
+  });
+  return { bench, figures };
 }

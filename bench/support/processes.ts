@@ -25,27 +25,35 @@ export function memoryOf(pid: number): { rss: number; hwm: number } | undefined 
   }
 }
 
-/** Samples a process's VmRSS every `everyMs` until stopped: the most and the mean seen. */
-export function sampleRss(pid: number, everyMs = 100): { stop(): { peakMb: number; meanMb: number } } {
-  let peak = 0;
-  let sum = 0;
-  let n = 0;
-  const take = () => {
-    const memory = memoryOf(pid);
-    if (!memory) return;
-    peak = Math.max(peak, memory.rss);
-    sum += memory.rss;
-    n++;
-  };
+/** Calls `take` now, every `everyMs`, and once more when stopped; then returns `result()`. */
+function sampleEvery<T>(everyMs: number, take: () => void, result: () => T): { stop(): T } {
   take();
   const timer = setInterval(take, everyMs);
   return {
     stop() {
       take();
       clearInterval(timer);
-      return { peakMb: Math.round(peak), meanMb: n ? Math.round(sum / n) : 0 };
+      return result();
     },
   };
+}
+
+/** Samples a process's VmRSS every `everyMs` until stopped: the most and the mean seen. */
+export function sampleRss(pid: number, everyMs = 100): { stop(): { peakMb: number; meanMb: number } } {
+  let peak = 0;
+  let sum = 0;
+  let n = 0;
+  return sampleEvery(
+    everyMs,
+    () => {
+      const memory = memoryOf(pid);
+      if (!memory) return;
+      peak = Math.max(peak, memory.rss);
+      sum += memory.rss;
+      n++;
+    },
+    () => ({ peakMb: Math.round(peak), meanMb: n ? Math.round(sum / n) : 0 }),
+  );
 }
 
 /**
@@ -54,22 +62,17 @@ export function sampleRss(pid: number, everyMs = 100): { stop(): { peakMb: numbe
  */
 export function sampleFileSize(file: string, everyMs = 100): { stop(): { peakMb: number } } {
   let peak = 0;
-  const take = () => {
-    try {
-      peak = Math.max(peak, statSync(file).size);
-    } catch {
-      // not there (yet, or any more)
-    }
-  };
-  take();
-  const timer = setInterval(take, everyMs);
-  return {
-    stop() {
-      take();
-      clearInterval(timer);
-      return { peakMb: Math.round((peak / 1024 / 1024) * 10) / 10 };
+  return sampleEvery(
+    everyMs,
+    () => {
+      try {
+        peak = Math.max(peak, statSync(file).size);
+      } catch {
+        // not there (yet, or any more)
+      }
     },
-  };
+    () => ({ peakMb: Math.round((peak / 1024 / 1024) * 10) / 10 }),
+  );
 }
 
 /** The `-wal` file of a SQLite store URL (sampled during the load, decision 0037); none for other stores. */
