@@ -72,8 +72,8 @@ interface CommitmentTravel {
   snapshot: CommitmentSnapshot;
   /** The latest instant among the events folded (null when none was a date). */
   maxInstant: number | null;
-  /** The facts last written, as JSON, so that a row is written only when they change. */
-  facts: string;
+  /** The facts last written, so that a row is written only when they change. */
+  facts: CommitmentFacts;
 }
 
 interface LogTravel {
@@ -108,6 +108,15 @@ function factsOf(state: Commitment & { status: Exclude<Commitment['status'], 'no
   };
 }
 
+const sameFacts = (a: CommitmentFacts | undefined, b: CommitmentFacts): boolean =>
+  a !== undefined &&
+  a.status === b.status &&
+  a.domain === b.domain &&
+  a.party === b.party &&
+  a.overdue === b.overdue &&
+  a.title === b.title &&
+  a.dueDate === b.dueDate;
+
 function followLog(event: RecordedEvent, rows: Rows): void {
   const block = Math.floor(event.position / LOG_BLOCK);
   const before = jsonColumn<LogTravel | undefined>(rows.get(STATE, LOG_KEY), 'state', undefined);
@@ -141,10 +150,11 @@ function followCommitment(id: string, event: RecordedEvent, rows: Rows): void {
       updatedAt: at,
     },
     maxInstant: later(before?.maxInstant ?? null, instantOf(event)),
-    facts: JSON.stringify(factsOf(state)),
+    facts: factsOf(state),
   };
   rows.put(STATE, { id: key, state: travel });
-  if (travel.facts !== before?.facts) {
+  // Compared field by field: most events (progress reports) change none of them.
+  if (!sameFacts(before?.facts, travel.facts)) {
     rows.put('commitment_facts', {
       agreement_id: state.agreementId,
       commitment_id: id,

@@ -114,19 +114,24 @@ export class TimeTravel {
       [agreementId, position],
     );
     if (!birth) return { position, agreementExists: false, commitments: [], openSessions: [] };
-    const facts = await db.query<{ commitment_id: string; facts: string }>(
-      `SELECT f.commitment_id, f.facts FROM "${t.commitment_facts}" f
-       JOIN (SELECT commitment_id, MAX(position) AS at FROM "${t.commitment_facts}"
-             WHERE agreement_id = ? AND position <= ? GROUP BY commitment_id) latest
-         ON f.commitment_id = latest.commitment_id AND f.position = latest.at`,
-      [agreementId, position],
+    /** Each entity's latest row of `table` at or before `position`, in one grouped query. */
+    const latest = <R>(table: string, entity: string, columns: string) =>
+      db.query<R>(
+        `SELECT ${columns} FROM "${table}" r
+         JOIN (SELECT ${entity}, MAX(position) AS at FROM "${table}"
+               WHERE agreement_id = ? AND position <= ? GROUP BY ${entity}) latest
+           ON r.${entity} = latest.${entity} AND r.position = latest.at`,
+        [agreementId, position],
+      );
+    const facts = await latest<{ commitment_id: string; facts: string }>(
+      t.commitment_facts,
+      'commitment_id',
+      'r.commitment_id, r.facts',
     );
-    const sessions = await db.query<{ status: string; state: string }>(
-      `SELECT s.status, s.state FROM "${t.session_snapshots}" s
-       JOIN (SELECT session_id, MAX(position) AS at FROM "${t.session_snapshots}"
-             WHERE agreement_id = ? AND position <= ? GROUP BY session_id) latest
-         ON s.session_id = latest.session_id AND s.position = latest.at`,
-      [agreementId, position],
+    const sessions = await latest<{ status: string; state: string }>(
+      t.session_snapshots,
+      'session_id',
+      'r.status, r.state',
     );
     return {
       position,
