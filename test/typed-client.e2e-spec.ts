@@ -164,7 +164,7 @@ describe('the API through the client generated from its OpenAPI document', () =>
         leadAgencies: ['DGST'],
       },
     });
-    await ma.POST('/commitments/{id}/withdraw', {
+    const withdrawn = await ma.POST('/commitments/{id}/withdraw', {
       params: { path: { id: other.data!.id } },
       body: { reason: 'Superseded' },
     });
@@ -179,8 +179,12 @@ describe('the API through the client generated from its OpenAPI document', () =>
       completion: { summary: 'The unit is operational.' },
     });
     expect(final.data!.evidence.map((e) => e.reportedWith)).toEqual(['progress', 'completion']);
-    const list = await ma.GET('/commitments', { params: { query: { agreementId, sort: '-createdAt', limit: 1 } } });
-    expect(list.data!.items).toHaveLength(1);
+    // The list is read after the withdrawal, so both commitments are in it: a page of the newest, then the older.
+    const list = await ma.GET('/commitments', {
+      params: { query: { agreementId, sort: '-createdAt', limit: 1, after: withdrawn.data!.position } },
+    });
+    expect(list.data!.items.map((c) => c.id)).toEqual([other.data!.id]);
+    expect(list.data!.nextCursor).toEqual(expect.any(String));
     const next = await ma.GET('/commitments', {
       params: { query: { agreementId, sort: '-createdAt', limit: 1, cursor: list.data!.nextCursor! } },
     });
