@@ -1,10 +1,9 @@
-import { hash as sha256 } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { brokenLinks, canonicalEvent, GENESIS_HASH, storedCanonicalEvent } from '@accord/audit';
-import { readsStoredText, type EventStore, type RecordedEvent, type StoredEvent } from '@accord/event-store';
+import { brokenLinks, GENESIS_HASH } from '@accord/audit';
+import { readsStoredText, type EventStore, type RecordedEvent } from '@accord/event-store';
 import { emptyTreeRoot, nodeHash, sameHash } from '@accord/merkle';
 import type { Tables } from '@accord/projection-runner';
 import type { SqlDb } from '@accord/sql';
@@ -27,7 +26,7 @@ import {
   BUNDLE_WORKER,
   type BlockRunner,
 } from './bundle-read';
-import { toBase64, toHex } from './leaf';
+import { eventLeafText, toBase64, toHex } from './leaf';
 import { logVerifierKeys } from './log-identity';
 import { signedCheckpointOf } from './signed-checkpoint-of';
 import { SqlLogTree, type TreeLeaf } from './sql-log-tree';
@@ -124,7 +123,7 @@ export async function writeBundle(
           recordedAt: event.recordedAt,
           hash: event.metadata.hash,
           leaf: leaf ? toHex(leaf.hash) : null,
-          leafInput: leafInputOf(event, withText),
+          leafInput: eventLeafText(event),
         })}\n`;
         events++;
       }
@@ -154,15 +153,6 @@ export async function writeBundle(
     witnesses: witnesses.length,
     elapsedMs: performance.now() - started,
   };
-}
-
-/** The canonical text from the stored text when it is that (its hash says so), else serialised again. */
-function leafInputOf(event: RecordedEvent, withText: boolean): string {
-  if (withText) {
-    const text = storedCanonicalEvent(event as StoredEvent);
-    if (text !== undefined && sha256('sha256', text, 'hex') === event.metadata.hash) return text;
-  }
-  return canonicalEvent(event);
 }
 
 /** The tree's leaf at each position asked for, in increasing order: the tree's leaves read a page at a time. */

@@ -1,15 +1,5 @@
-import { hash as sha256 } from 'node:crypto';
-import { storedCanonicalEvent } from '@accord/audit';
-import { readsStoredText, type EventStore, type RecordedEvent, type StoredEvent } from '@accord/event-store';
-import {
-  CompactRange,
-  leafHash,
-  MemoryNodeStore,
-  nodeHash,
-  sameHash,
-  type NodeId,
-  type NodeReader,
-} from '@accord/merkle';
+import { readsStoredText, type EventStore, type RecordedEvent } from '@accord/event-store';
+import { CompactRange, MemoryNodeStore, nodeHash, sameHash, type NodeId, type NodeReader } from '@accord/merkle';
 import { openCheckpoint, parseVerifierKey, SignedNoteError } from '@accord/signed-note';
 import type { StoredCheckpoint } from './checkpoint-store';
 import { eventLeafHash, toBase64 } from './leaf';
@@ -261,12 +251,7 @@ export async function holdLogToCheckpoints(source: CheckpointSource): Promise<Ch
       : await source.store.readAll({ after, maxCount: 1000 });
     if (page.length === 0) break;
     for (const event of page) {
-      const text = stored ? storedCanonicalEvent(event as StoredEvent) : undefined;
-      const hash =
-        text !== undefined && sha256('sha256', text, 'hex') === event.metadata.hash
-          ? leafHash(Buffer.from(text, 'utf8'))
-          : eventLeafHash(event);
-      audit.addLeaf(event.position, hash);
+      audit.addLeaf(event.position, eventLeafHash(event));
       if (++leaves === last) break;
     }
     after = page[page.length - 1].position;

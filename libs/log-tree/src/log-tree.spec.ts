@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chainEvents, computeEventHash } from '@accord/audit';
-import type { EventStore, RecordedEvent } from '@accord/event-store';
+import { canonicalEvent, chainEvents, computeEventHash } from '@accord/audit';
+import { readsStoredText, type EventStore, type RecordedEvent } from '@accord/event-store';
 import { SqliteEventStore } from '@accord/event-store-sqlite';
 import { PostgresEventStore } from '@accord/event-store-postgres';
 import {
@@ -17,7 +17,7 @@ import { ProjectionRunner } from '@accord/projection-runner';
 import { generateKey, openCheckpoint, parseVerifierKey } from '@accord/signed-note';
 import { PostgresDb, SqliteDb, type SqlDb } from '@accord/sql';
 import { CheckpointStore } from './checkpoint-store';
-import { eventLeafHash, eventLeafInput } from './leaf';
+import { eventLeafHash, eventLeafInput, eventLeafText } from './leaf';
 import { LogKeyError, logVerifierKeys, openLogIdentity } from './log-identity';
 import { SqlLogTree } from './sql-log-tree';
 import { LOG_TREE, logTreeProjection } from './tree.projection';
@@ -60,6 +60,27 @@ function treeSuite(name: string, open: () => Promise<Setup>) {
     afterEach(async () => {
       await runner.stop();
       await setup.close();
+    });
+
+    it('takes the stored text as the leaf input only when it is the canonical text, and serializes again otherwise', async () => {
+      const events = await appendEvents(setup.store, 20);
+      const store = setup.store;
+      if (!readsStoredText(store)) throw new Error(`${name} does not hand out stored text`);
+      const stored = await store.readAllStored({ after: 0, maxCount: 100 });
+      expect(stored).toHaveLength(20);
+      for (const [i, event] of stored.entries()) {
+        const canonical = canonicalEvent(events[i]);
+        expect(eventLeafText(event)).toBe(canonical);
+        expect(eventLeafHash(event)).toEqual(eventLeafHash(events[i]));
+        // The same values stored in another form (an older writer's spacing): not the text the
+        // hash covers, so it is serialized again, to the same canonical text.
+        const spaced = { ...event, dataJson: event.dataJson.replace(':', ': ') };
+        expect(spaced.dataJson).not.toBe(event.dataJson);
+        expect(eventLeafText(spaced)).toBe(canonical);
+        // A stored hash that is not the text's: never taken.
+        const forged = { ...event, dataJson: event.dataJson.replace('"i":', '"j":') };
+        expect(eventLeafText(forged)).toBe(canonical);
+      }
     });
 
     it('grows with the log, leaf by leaf as RFC 9162 hashes the events, and proves inclusion and consistency', async () => {

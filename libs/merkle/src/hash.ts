@@ -16,8 +16,11 @@ export const HASH_BYTES = 32;
 const LEAF_PREFIX = Buffer.from([0x00]);
 const NODE_PREFIX = Buffer.from([0x01]);
 
-/** SHA-256(0x00 ‖ input): the hash of a leaf whose input (its bytes in the log) is `input`. */
-export function leafHash(input: Uint8Array): Uint8Array {
+/**
+ * SHA-256(0x00 ‖ input): the hash of a leaf whose input (its bytes in the log) is `input`,
+ * given as bytes or as text (hashed as its UTF-8 bytes, without a copy into a buffer first).
+ */
+export function leafHash(input: Uint8Array | string): Uint8Array {
   return createHash('sha256').update(LEAF_PREFIX).update(input).digest();
 }
 
