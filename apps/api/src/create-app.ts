@@ -169,8 +169,9 @@ export async function createApp(
   if (observability?.metricsToken) serveMetricsRoute(fastify, metrics, observability.metricsToken);
   // Answers are compressed for a client that accepts it; zlib works on libuv's threads, not
   // the request thread. gzip and deflate only: brotli at its default quality costs more CPU
-  // than a JSON answer is worth.
-  await app.register(compress, { encodings: ['gzip', 'deflate'], threshold: 1024 });
+  // than a JSON answer is worth. Level 3, not zlib's 6: on a long stream's state (777 KB of
+  // JSON) it takes a third of the time (1.1 against 3.4 ms) for 2.7% more bytes (decision 0040).
+  await app.register(compress, { encodings: ['gzip', 'deflate'], threshold: 1024, zlibOptions: { level: 3 } });
   // ACCORD_RATE_LIMIT: each API key's budget (off by default; http/rate-limit.ts).
   await registerRateLimit(app, config.rateLimit);
   // CORS is off unless origins are listed: the API is called by services, and by browsers

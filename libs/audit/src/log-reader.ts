@@ -19,16 +19,19 @@ export async function* readLogPages(
 export async function* readStreamPages(
   store: EventStore,
   streamId: string,
-  options: { fromRevision?: number; pageSize?: number } = {},
+  options: { fromRevision?: number; pageSize?: number; firstPageSize?: number } = {},
 ): AsyncGenerator<RecordedEvent[]> {
   let fromRevision = options.fromRevision ?? 0;
   const pageSize = options.pageSize ?? 1000;
+  // A reader that knows it needs only a few events asks for those first, and pages on if not.
+  let maxCount = Math.max(1, options.firstPageSize ?? pageSize);
   for (;;) {
-    const page = await store.readStream(streamId, { fromRevision, maxCount: pageSize });
+    const page = await store.readStream(streamId, { fromRevision, maxCount });
     if (page.length === 0) return;
     yield page;
-    if (page.length < pageSize) return;
+    if (page.length < maxCount) return;
     fromRevision = page[page.length - 1].revision + 1;
+    maxCount = pageSize;
   }
 }
 

@@ -10,6 +10,7 @@ import { recordedAs, type EventStore } from '@accord/event-store';
 import {
   evolveCommitmentRecord,
   initialCommitmentRecord,
+  SNAPSHOT_EVERY,
   toCommitmentView,
   type CommitmentRecord,
   type CommitmentRow,
@@ -51,8 +52,21 @@ export async function commitmentAt(
   let seen = start !== undefined;
   let lastRevision = start?.revision ?? -1;
   const fromRevision = start ? start.revision + 1 : 0;
+  // The first page holds what the fold can use: up to the revision asked for and one more (to
+  // see the cutoff), or, from a snapshot, the SNAPSHOT_EVERY events before the next one, past
+  // which an instant's cutoff falls unless the read model is behind (then it pages on).
+  const firstPageSize =
+    cutoff && 'revision' in cutoff
+      ? cutoff.revision - fromRevision + 2
+      : start && cutoff
+        ? SNAPSHOT_EVERY + 1
+        : SLICE_PAGE;
   reading: for await (const page of inSlices(
-    readStreamPages(store, streamId, { fromRevision, pageSize: SLICE_PAGE }),
+    readStreamPages(store, streamId, {
+      fromRevision,
+      pageSize: SLICE_PAGE,
+      firstPageSize: Math.min(SLICE_PAGE, firstPageSize),
+    }),
   )) {
     seen = true;
     for (const event of page) {
